@@ -6,15 +6,16 @@ with that seed; `fit` with 20% of the training images held out for validation an
 image AUROC, pixel AUROC, AUPRO, training seconds, inference seconds per image, and image AUROC per defect kind
 (the test normals against the images of that kind only).
 
-Diagnosis only (the method's score is unchanged: the max of the whole map):
-- `int` = image AUROC when the score is the max over the map's interior, i.e. excluding a border of filter_size//2
-  pixels, and `bord%` = share of normal test images whose map maximum lies in that border. If `int` is much higher than
-  the image AUROC and `bord%` is high, normal images' scores are dominated by the map's borders.
+The image score is `detect`'s (eq. 10): by default (--score-region valid) the maximum over the positions whose whole
+filter window lies inside the image. Diagnosis columns:
+- `full` = image AUROC when the score is instead the maximum over the whole map (--score-region full), and `bord%` = share
+  of normal test images whose whole-map maximum lies in the border of filter_size//2 pixels. If `full` is much lower than
+  the valid-region AUROC and `bord%` is high, whole-map maxima measure the border rather than the image.
 - with --verbose, the sorted image scores of the normal and defective test images of every seed.
 
 Usage (run from the repository root, one run at a time; the numbers are for a 2-core CPU):
     python benchmarks/riad_quality.py                                  # the demo's configuration, seeds 0,1,2
-    python benchmarks/riad_quality.py --preset tiny --size 64 --epochs 30 --bs 8 --lr 1e-3 --n-train 64 \
+    python benchmarks/riad_quality.py --preset tiny --size 128 --epochs 30 --bs 8 --lr 1e-3 --n-train 64 \
         --ks 2,4,8,16 --n 3 --filter-size 21 --crop 128 --seeds 0,1,2 --texture brick
 """
 import argparse, platform, statistics, sys, tempfile, time
@@ -33,7 +34,7 @@ def ints(text:str) -> tuple[int, ...]: return tuple(int(v) for v in text.split("
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--preset", default="tiny", choices=sorted(PRESETS), help="U-Net preset")
-    p.add_argument("--size", type=int, default=64, help="image side (multiple of lcm(max k, 2**(depth-1)))")
+    p.add_argument("--size", type=int, default=128, help="image side (multiple of lcm(max k, 2**(depth-1)))")
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--bs", type=int, default=8)
     p.add_argument("--lr", type=float, default=1e-3)
@@ -48,6 +49,7 @@ def parse_args(argv=None):
     p.add_argument("--val-fraction", type=float, default=0.2, help="as the demo")
     p.add_argument("--patience", type=int, default=1000, help="early-stopping patience in epochs (the demo: 1000, i.e. none)")
     p.add_argument("--eval-bs", type=int, default=16, help="test images per detect call (the demo: 16; it changes the mask draws)")
+    p.add_argument("--score-region", default="valid", choices=["valid", "full"], help="where detect takes the image score's maximum")
     p.add_argument("--verbose", action="store_true", help="also print the sorted scores of normal and defective images")
     a = p.parse_args(argv)
     m = int(np.lcm(max(a.ks), 2 ** (PRESETS[a.preset]["depth"] - 1)))
@@ -77,7 +79,7 @@ def evaluate_seed(a, seed:int, model, test_ds, filter_size:int) -> dict:
     maps, scores, labels, masks, kinds = [], [], [], [], []
     t0 = time.perf_counter()
     for batch in DataLoader(test_ds, batch_size=a.eval_bs):
-        det = detect(model, batch.image, ks, n, filter_size=filter_size, generator=g)
+        det = detect(model, batch.image, ks, n, filter_size=filter_size, generator=g, score_region=a.score_region)
         maps.append(det.anomaly_map); scores.append(det.score)
         labels.append(batch.label); masks.append(batch.mask); kinds += list(batch.defect)
     infer_s = (time.perf_counter() - t0) / len(test_ds)
@@ -89,10 +91,9 @@ def evaluate_seed(a, seed:int, model, test_ds, filter_size:int) -> dict:
     for kind in DEFECT_KINDS:
         sel = good | (kinds == kind)
         if (kinds == kind).any(): res[kind] = image_auroc(scores[sel], labels[sel])
-    # diagnosis: interior max (border of filter_size//2 excluded) and where the normal images' maxima lie
+    # diagnosis: the whole-map maximum, and where the normal images' maxima lie
     b = border(a, filter_size)
-    interior = maps[:, :, b:-b, b:-b].flatten(1).amax(1).numpy() if b > 0 else scores
-    res["int"] = image_auroc(interior, labels)
+    res["full"] = image_auroc(maps.flatten(1).amax(1).numpy(), labels)
     h, w = maps.shape[-2:]
     arg = maps[torch.from_numpy(good)].flatten(1).argmax(1)
     yy, xx = arg // w, arg % w
@@ -103,7 +104,7 @@ def evaluate_seed(a, seed:int, model, test_ds, filter_size:int) -> dict:
 
 def border(a, filter_size:int) -> int: return max(1, min(filter_size // 2, a.size // 4))
 
-COLS = ["image_auroc", "pixel_auroc", "aupro", "train_s", "infer_s", *DEFECT_KINDS, "int", "bord%"]
+COLS = ["image_auroc", "pixel_auroc", "aupro", "train_s", "infer_s", *DEFECT_KINDS, "full", "bord%"]
 SHORT = dict(image_auroc="img", pixel_auroc="pix", aupro="pro", train_s="train_s", infer_s="s/img")
 
 def fmt(name, v) -> str:
@@ -117,11 +118,11 @@ def main(argv=None):
     print(f"machine: {platform.platform()} | {platform.processor() or platform.machine()} | python {platform.python_version()} "
           f"| torch {torch.__version__} | torch threads {torch.get_num_threads()} | device cpu")
     cfg = dict(preset=a.preset, size=a.size, epochs=a.epochs, bs=a.bs, lr=a.lr, n_train=a.n_train, ks=list(a.ks), n=a.n,
-               filter_size=a.filter_size, crop=a.crop, texture=a.texture, val_fraction=a.val_fraction, patience=a.patience,
+               filter_size=a.filter_size, score_region=a.score_region, crop=a.crop, texture=a.texture, val_fraction=a.val_fraction, patience=a.patience,
                seeds=list(a.seeds))
     print("config: " + " ".join(f"{k}={v}" for k, v in cfg.items()))
     print("command: python benchmarks/riad_quality.py " + " ".join(sys.argv[1:] if argv is None else argv))
-    print(f"params: {count_params(unet_from_preset(a.preset, 1)):,} | int = image AUROC of the interior max (diagnosis), "
+    print(f"params: {count_params(unet_from_preset(a.preset, 1)):,} | score region {a.score_region} | full = image AUROC of the whole-map max (diagnosis), "
           f"bord% = normal images whose map max lies in the border of filter_size//2 px (at most size/4)")
     header = "seed filt " + " ".join(f"{SHORT.get(c, c):>8}" for c in COLS) + "  best_ep  val_loss  gap"
     print(header)

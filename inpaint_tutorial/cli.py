@@ -68,10 +68,10 @@ def open_dataset(spec:str, # dataset spec, see DATASET_SPECS
 class RIADMethod:
     "RIAD (Zavrtanik et al. 2021) for the command line: U-Net preset, Algorithm 2 for training, Algorithm 3 for detection."
     name = "riad"
-    defaults = dict(preset="tiny", ks=[2, 4, 8, 16], n=3, filter_size=21)
+    defaults = dict(preset="tiny", ks=[2, 4, 8, 16], n=3, filter_size=21, score_region="valid")
     def settings(self, args) -> dict:
         s = dict(self.defaults)
-        for key in ("preset", "ks", "n", "filter_size"):
+        for key in ("preset", "ks", "n", "filter_size", "score_region"):
             if getattr(args, key, None) is not None: s[key] = getattr(args, key)
         return s
     def min_multiple(self, s:dict) -> int:
@@ -82,7 +82,8 @@ class RIADMethod:
         ks, n = tuple(s["ks"]), s["n"]
         return lambda model, images, g: riad_step(model, images, ks, n, generator=g)
     def detect(self, s:dict, model, images, generator, max_batch=None):
-        return detect(model, images, tuple(s["ks"]), s["n"], filter_size=s["filter_size"], generator=generator, max_batch=max_batch)
+        return detect(model, images, tuple(s["ks"]), s["n"], filter_size=s["filter_size"], generator=generator, max_batch=max_batch,
+                      score_region=s.get("score_region", "full"))   # checkpoints written before the setting existed scored the whole map
     map_range = (0.0, 1.0)   # RIAD's anomaly map lies in [0, 1)
 
 METHODS = {"riad": RIADMethod()}
@@ -141,7 +142,9 @@ def run_evaluation(method, s:dict, model, test_ds, out:Path, *, device, seed:int
             res.update(pixel_auroc=acc.auroc(), aupro=acc.aupro(), pixel_metrics="binned",
                        pixel_auroc_error_bound=acc.auroc_error_bound(), aupro_error_bound=acc.aupro_error_bound())
     res.update(n_test=int(len(labels)), n_anomalous=int(labels.sum()), seconds_per_image=round(secs / len(labels), 4),
-               image_score="max of the anomaly map", f1_max_note="threshold chosen on the test set (oracle)")
+               image_score="max of the anomaly map over " + ("the positions whose whole filter window lies inside the image"
+                                                             if s.get("score_region", "full") == "valid" else "the whole map"),
+               f1_max_note="threshold chosen on the test set (oracle)")
     (out / "metrics.json").write_text(json.dumps(res, indent=2))
     with open(out / "scores.csv", "w", newline="") as fh:
         csv.writer(fh).writerows([("image", "label", "score")] + [(p, int(l), f"{float(v):.8f}") for p, l, v in zip(paths, labels, scores)])
@@ -234,7 +237,7 @@ def cmd_predict(args) -> int:
 def cmd_demo(args) -> int:
     "Train a small RIAD on SyntheticDefects on this machine, evaluate it, and write a report folder."
     args.dataset, args.method, args.resume, args.no_eval, args.val_fraction, args.patience = "synthetic", "riad", False, False, 0.2, 1000
-    args.preset, args.ks, args.n, args.filter_size = "tiny", None, None, None
+    args.preset, args.ks, args.n, args.filter_size, args.score_region = "tiny", None, None, None, None
     t0 = time.perf_counter()
     cmd_train(args)
     print(f"demo report written to {Path(args.out).resolve()} in {time.perf_counter() - t0:.0f} s "
@@ -288,7 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
                                 description="Inpainting-based visual anomaly detection: the inpaint_tutorial command-line tool.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
     d = sub.add_parser("demo", help="train and evaluate a small RIAD on the built-in dataset; write a report folder")
-    _common(d, size=64, out="reports/demo"); _training(d, epochs=30)
+    _common(d, size=128, out="reports/demo"); _training(d, epochs=30)
     d.set_defaults(func=cmd_demo)
     t = sub.add_parser("train", help="train a method on a dataset, then evaluate it (works under torchrun)")
     t.add_argument("--dataset", required=True, help=DATASET_SPECS)
@@ -297,6 +300,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--ks", type=_ks, default=None, help="region sizes K, comma-separated (default 2,4,8,16)")
     t.add_argument("--n", type=_int_in(2, 64), default=None, help="number of disjoint mask sets (default 3)")
     t.add_argument("--filter-size", type=_odd, default=None, help="mean filter of the anomaly map, odd (default 21)")
+    t.add_argument("--score-region", choices=["valid", "full"], default=None,
+                   help="image score = max of the map over positions whose whole filter window is inside the image (valid, default) or over the whole map (full)")
     t.add_argument("--val-fraction", type=_float_in(0.0, 0.9), default=0.2, help="normal images held out for validation (default 0.2)")
     t.add_argument("--patience", type=_int_in(1), default=20, help="early-stopping patience in epochs (default 20)")
     t.add_argument("--resume", action="store_true", help="continue from OUT/last")

@@ -12,17 +12,25 @@ from .masks import batch_grid_masks
 from .losses import riad_loss, msgms_anomaly_map
 
 # %% auto #0
-__all__ = ['Detection', 'forward_chunked', 'reconstruct', 'detect', 'riad_step']
+__all__ = ['Detection', 'forward_chunked', 'takes_mask', 'reconstruct', 'inpaint', 'image_score', 'detect', 'riad_step']
 
 # %% ../nbs/05_riad.ipynb #0c10ceb8
 def forward_chunked(model:nn.Module, # any module mapping (N,C,H,W) -> (N,C',H,W)
                     inputs:Tensor, # (N,C,H,W)
                     max_batch:int|None=None, # largest batch per forward call; None: all N at once
+                    masks:Tensor|None=None, # (N,1,H,W) keep-masks (1 = keep, 0 = hole), passed on to models with `takes_mask`
                    ) -> Tensor: # (N,C',H,W)
-    "`model(inputs)`, in chunks of at most `max_batch` samples along the batch axis."
+    "`model(inputs)` (or `model(inputs, masks)` for a model whose `takes_mask` is True), in chunks of at most `max_batch` samples."
     if max_batch is not None and max_batch < 1: raise ValueError(f"max_batch must be a positive int or None, got {max_batch}")
-    if max_batch is None or len(inputs) <= max_batch: return model(inputs)
-    return torch.cat([model(chunk) for chunk in inputs.split(max_batch)])
+    call = (lambda x, m: model(x, m)) if takes_mask(model) else (lambda x, m: model(x))
+    if masks is not None and len(masks) != len(inputs): raise ValueError(f"{len(masks)} masks for {len(inputs)} inputs")
+    if max_batch is None or len(inputs) <= max_batch: return call(inputs, masks)
+    chunks = masks.split(max_batch) if masks is not None else [None] * -(-len(inputs) // max_batch)
+    return torch.cat([call(x, m) for x, m in zip(inputs.split(max_batch), chunks)])
+
+def takes_mask(model:nn.Module) -> bool:
+    "Whether `model` (or the module a DDP wrapper holds) wants the keep-mask as a second argument: `model(masked, masks)`."
+    return bool(getattr(getattr(model, "module", model), "takes_mask", False))
 
 def _check_images(images:Tensor) -> Tensor:
     if not isinstance(images, Tensor) or images.ndim != 4:
@@ -30,7 +38,7 @@ def _check_images(images:Tensor) -> Tensor:
     if not images.is_floating_point(): raise ValueError(f"images must be floating point in [0,1], got {images.dtype}")
     return images
 
-def reconstruct(model:nn.Module, # inpainting network: (N,C,H,W) masked images -> (N,C,H,W) images
+def reconstruct(model:nn.Module, # inpainting network: (N,C,H,W) masked images [, (N,1,H,W) keep-masks if `takes_mask`] -> (N,C,H,W)
                 images:Tensor, # (B,C,H,W) float images in [0,1]
                 k:int, # region size in pixels; must divide H and W
                 n:int=3, # number of disjoint mask sets
@@ -39,13 +47,36 @@ def reconstruct(model:nn.Module, # inpainting network: (N,C,H,W) masked images -
                ) -> Tensor: # (B,C,H,W) reconstruction, assembled by eq. 2
     "RIAD's Algorithm 1 for a batch: all n masked copies of every image inpainted in one (chunked) forward pass."
     b, c, h, w = _check_images(images).shape
-    masks = batch_grid_masks(b, (h, w), k, n, generator=generator, device=images.device).to(images.dtype)  # (B,n,1,H,W)
-    out = forward_chunked(model, (masks * images[:, None]).flatten(0, 1), max_batch)                      # (B*n,C,H,W)
+    masks = batch_grid_masks(b, (h, w), k, n, generator=generator, device=images.device)   # (B,n,1,H,W)
+    return inpaint(model, images, masks, max_batch=max_batch)
+
+def inpaint(model:nn.Module, # inpainting network, as for `reconstruct`
+            images:Tensor, # (B,C,H,W) float images in [0,1]
+            masks:Tensor, # (B,n,1,H,W) keep-masks (1 = keep, 0 = hole) whose holes cover every pixel exactly once
+            *, max_batch:int|None=None, # largest number of masked copies per forward pass; None: all B*n at once
+           ) -> Tensor: # (B,C,H,W) reconstruction, assembled by eq. 2
+    "Eq. 2 for given masks: inpaint the n masked copies of every image in one (chunked) forward pass and compose them."
+    b, c, h, w = _check_images(images).shape
+    if masks.ndim != 5 or masks.shape[0] != b or masks.shape[2] != 1 or masks.shape[-2:] != (h, w):
+        raise ValueError(f"masks must have shape ({b},n,1,{h},{w}) for images of shape {tuple(images.shape)}, got {tuple(masks.shape)}")
+    masks = masks.to(images.dtype)
+    n = masks.shape[1]
+    out = forward_chunked(model, (masks * images[:, None]).flatten(0, 1), max_batch, masks.flatten(0, 1))  # (B*n,C,H,W)
     return ((1 - masks) * out.view(b, n, -1, h, w)).sum(1)
 
 # %% ../nbs/05_riad.ipynb #8f326cf3
 Detection = namedtuple("Detection", "anomaly_map score recon")
 Detection.__doc__ = "Result of `detect`: anomaly_map (B,1,H,W), score (B,), recon (B,|K|,C,H,W)."
+
+def image_score(amap:Tensor, # (B,1,H,W) anomaly maps, already smoothed by a filter_size x filter_size mean filter
+                filter_size:int=21, # side of that filter
+                region:str="valid", # "valid": positions whose whole window lies inside the image; "full": the whole map
+               ) -> Tensor: # (B,) the maximum of each map over the region
+    "Image scores (eq. 10): the maximum of each map, over the positions whose filter window fits the image by default."
+    if region not in ("valid", "full"): raise ValueError(f"region must be 'valid' or 'full', got {region!r}")
+    r, (h, w) = filter_size // 2, amap.shape[-2:]
+    if region == "valid" and h > 2 * r and w > 2 * r: amap = amap[..., r:h - r, r:w - r]
+    return amap.flatten(1).amax(1)
 
 def detect(model:nn.Module, # inpainting network
            images:Tensor, # (B,C,H,W) float images in [0,1]
@@ -55,25 +86,27 @@ def detect(model:nn.Module, # inpainting network
            generator:torch.Generator|None=None, # random stream of the masks (CPU); None: torch's global one
            max_batch:int|None=None, # largest number of masked copies per forward pass; None: all B*n*|K| at once
            scales:int=4, # MSGMS scales
+           score_region:str="valid", # where eq. 10 takes the maximum: "valid" (whole window inside) or "full" (see above)
           ) -> Detection:
     "RIAD's Algorithm 3: anomaly maps averaged over region sizes ks (eq. 8-9) and image scores = max of the map (eq. 10)."
     b, c, h, w = _check_images(images).shape
     ks = tuple(ks)
     if not ks: raise ValueError("ks must hold at least one region size")
+    if score_region not in ("valid", "full"): raise ValueError(f"score_region must be 'valid' or 'full', got {score_region!r}")
     masks = torch.cat([batch_grid_masks(b, (h, w), k, n, generator=generator, device=images.device) for k in ks], 1)
     masks = masks.to(images.dtype)                                                     # (B,|K|*n,1,H,W)
     was_training = model.training
     model.eval()
     try:
         with torch.no_grad():
-            out = forward_chunked(model, (masks * images[:, None]).flatten(0, 1), max_batch)
+            out = forward_chunked(model, (masks * images[:, None]).flatten(0, 1), max_batch, masks.flatten(0, 1))
             recon = ((1 - masks) * out.view(b, len(ks) * n, -1, h, w)).view(b, len(ks), n, -1, h, w).sum(2)  # (B,|K|,C,H,W)
             x = images[:, None].expand_as(recon).flatten(0, 1)
             amaps = msgms_anomaly_map(x, recon.flatten(0, 1), scales=scales, filter_size=filter_size)    # (B*|K|,1,H,W)
             amap = amaps.view(b, len(ks), 1, h, w).mean(1)
     finally:
         model.train(was_training)
-    return Detection(amap, amap.flatten(1).amax(1), recon)
+    return Detection(amap, image_score(amap, filter_size, score_region), recon)
 
 # %% ../nbs/05_riad.ipynb #c6407a54
 def riad_step(model:nn.Module, # inpainting network, in train mode

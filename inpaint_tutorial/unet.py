@@ -47,8 +47,9 @@ class UNet(nn.Module):
         self.dec = nn.ModuleList([_Up(ws[l], ws[l - 1], skip) for l in range(depth - 1, 0, -1)])
         self.head = nn.Conv2d(ws[0], self.out_ch, 3, padding=1)
 
-    def forward(self, x:Tensor, # (B,in_ch,H,W) images in [0,1]; H, W divisible by 2**(depth-1)
-               ) -> Tensor: # (B,out_ch,H,W) images in [0,1] (or [-1,1] when normalize=False)
+    def features(self, x:Tensor, # (B,in_ch,H,W) images in [0,1]; H, W divisible by 2**(depth-1)
+                ) -> Tensor: # (B,width,H,W) the last decoder level's features, before the head
+        "Encoder and decoder without the head: what a different head (e.g. a classifier's logits) builds on."
         f = 2 ** (self.depth - 1)
         if x.ndim != 4 or x.shape[1] != self.in_ch:
             raise ValueError(f"UNet expects (B,{self.in_ch},H,W) images, got shape {tuple(x.shape)}")
@@ -60,7 +61,11 @@ class UNet(nn.Module):
             x = enc(x); feats.append(x)
         x = feats.pop()
         for dec in self.dec: x = dec(x, feats.pop())
-        x = torch.tanh(self.head(x))
+        return x
+
+    def forward(self, x:Tensor, # (B,in_ch,H,W) images in [0,1]; H, W divisible by 2**(depth-1)
+               ) -> Tensor: # (B,out_ch,H,W) images in [0,1] (or [-1,1] when normalize=False)
+        x = torch.tanh(self.head(self.features(x)))
         return (x + 1) / 2 if self.normalize else x
 
 # %% ../nbs/03_unet.ipynb #e28845ff
