@@ -17,12 +17,14 @@ from .data import (SyntheticDefects, MVTecAD, VisA, FolderDataset, ELPV, TEXTURE
                                    load_image, resize_image)
 from .unet import PRESETS, unet_from_preset
 from .riad import detect, riad_step
+from .misf import MISF_PRESETS, misf_from_preset
+from .ipad import ipad_from_presets, ipad_step, detect as ipad_detect
 from .training import fit, load_checkpoint, dist_info
 from .metrics import evaluate, PixelAccumulator, image_auroc, f1_max, MAX_PIXELS
 
 # %% auto #0
-__all__ = ['DATASET_SPECS', 'METHODS', 'CLIError', 'open_dataset', 'RIADMethod', 'run_evaluation', 'cmd_train', 'cmd_evaluate',
-           'cmd_predict', 'cmd_demo', 'build_parser', 'main']
+__all__ = ['DATASET_SPECS', 'METHODS', 'CLIError', 'open_dataset', 'RIADMethod', 'IPADMethod', 'run_evaluation', 'cmd_train',
+           'cmd_evaluate', 'cmd_predict', 'cmd_demo', 'build_parser', 'main']
 
 # %% ../nbs/20_cli.ipynb #9c78899e
 class CLIError(Exception):
@@ -65,19 +67,29 @@ def open_dataset(spec:str, # dataset spec, see DATASET_SPECS
     raise CLIError(f"unknown dataset spec {spec!r}: use {DATASET_SPECS}")
 
 # %% ../nbs/20_cli.ipynb #3797fc80
+def _preset_depth(preset:str) -> int: return PRESETS[preset]["depth"]
+
 class RIADMethod:
-    "RIAD (Zavrtanik et al. 2021) for the command line: U-Net preset, Algorithm 2 for training, Algorithm 3 for detection."
+    "RIAD (Zavrtanik et al. 2021) for the command line: an inpainting backbone, Algorithm 2 for training, Algorithm 3 for detection."
     name = "riad"
-    defaults = dict(preset="tiny", ks=[2, 4, 8, 16], n=3, filter_size=21, score_region="valid")
+    defaults = dict(backbone="unet", preset="tiny", ks=[2, 4, 8, 16], n=3, filter_size=21, score_region="valid")
+    backbones = {"unet": PRESETS, "misf": MISF_PRESETS}
     def settings(self, args) -> dict:
         s = dict(self.defaults)
-        for key in ("preset", "ks", "n", "filter_size", "score_region"):
+        for key in ("backbone", "preset", "ks", "n", "filter_size", "score_region"):
             if getattr(args, key, None) is not None: s[key] = getattr(args, key)
+        if s["backbone"] not in self.backbones: raise CLIError(f"unknown backbone {s['backbone']!r}: choose one of {', '.join(self.backbones)}")
+        if s["preset"] not in self.backbones[s["backbone"]]:
+            raise CLIError(f"unknown {s['backbone']} preset {s['preset']!r}: choose one of {', '.join(sorted(self.backbones[s['backbone']]))}")
         return s
     def min_multiple(self, s:dict) -> int:
-        "Image sizes must be multiples of this: the largest k and the U-Net's 2**(depth-1)."
-        return int(np.lcm(max(s["ks"]), 2 ** (PRESETS[s["preset"]]["depth"] - 1)))
-    def build(self, s:dict, channels:int) -> torch.nn.Module: return unet_from_preset(s["preset"], channels)
+        "Image sizes must be multiples of this: the largest k and the network's downsampling factor."
+        return int(np.lcm(max(s["ks"]), self._factor(s)))
+    def _factor(self, s:dict) -> int: return 2 ** (_preset_depth(s["preset"]) - 1) if s.get("backbone", "unet") == "unet" else 4
+    def size_rule(self, s:dict) -> str:
+        return f"largest k={max(s['ks'])}, {s.get('backbone', 'unet')} preset {s['preset']!r} downsamples by {self._factor(s)}"
+    def build(self, s:dict, channels:int) -> torch.nn.Module:
+        return (misf_from_preset if s.get("backbone", "unet") == "misf" else unet_from_preset)(s["preset"], channels)
     def step_fn(self, s:dict):
         ks, n = tuple(s["ks"]), s["n"]
         return lambda model, images, g: riad_step(model, images, ks, n, generator=g)
@@ -86,7 +98,34 @@ class RIADMethod:
                       score_region=s.get("score_region", "full"))   # checkpoints written before the setting existed scored the whole map
     map_range = (0.0, 1.0)   # RIAD's anomaly map lies in [0, 1)
 
-METHODS = {"riad": RIADMethod()}
+class IPADMethod:
+    "IPAD (Wang et al.) for the command line: Perlin pseudo-anomalies on the foreground, MISF inpainting, a discriminative U-Net."
+    name = "ipad"
+    defaults = dict(preset="tiny", disc_preset="tiny", ks=[2, 4, 8, 16], n=3, filter_size=21, score_region="valid", foreground=None)
+    def settings(self, args) -> dict:
+        s = dict(self.defaults)
+        for key in ("preset", "disc_preset", "ks", "n", "filter_size", "score_region", "foreground"):
+            if getattr(args, key, None) is not None: s[key] = getattr(args, key)
+        if getattr(args, "backbone", None) not in (None, "misf"): raise CLIError(f"--method ipad inpaints with MISF: --backbone {args.backbone} is not available")
+        if s["preset"] not in MISF_PRESETS: raise CLIError(f"unknown MISF preset {s['preset']!r}: choose one of {', '.join(sorted(MISF_PRESETS))}")
+        if s["disc_preset"] not in PRESETS: raise CLIError(f"unknown U-Net preset {s['disc_preset']!r}: choose one of {', '.join(sorted(PRESETS))}")
+        if s["foreground"] is None:   # textures fill the frame; objects (MVTec, VisA, your folders) are binarised
+            s["foreground"] = "full" if str(getattr(args, "dataset", "")).split(":")[0] in ("synthetic", "elpv") else "auto"
+        return s
+    def _factor(self, s:dict) -> int: return int(np.lcm(4, 2 ** (_preset_depth(s["disc_preset"]) - 1)))
+    def min_multiple(self, s:dict) -> int: return int(np.lcm(max(s["ks"]), self._factor(s)))
+    def size_rule(self, s:dict) -> str:
+        return f"largest k={max(s['ks'])}, MISF and discriminative U-Net preset {s['disc_preset']!r} downsample by {self._factor(s)}"
+    def build(self, s:dict, channels:int) -> torch.nn.Module: return ipad_from_presets(channels, s["preset"], s["disc_preset"])
+    def step_fn(self, s:dict):
+        ks, n, fg = tuple(s["ks"]), s["n"], s["foreground"]
+        return lambda model, images, g: ipad_step(model, images, ks, n, generator=g, foreground=fg)
+    def detect(self, s:dict, model, images, generator, max_batch=None):
+        return ipad_detect(model, images, tuple(s["ks"]), s["n"], filter_size=s["filter_size"], generator=generator, max_batch=max_batch,
+                           score_region=s["score_region"])
+    map_range = (0.0, 1.0)   # anomaly-class probability
+
+METHODS = {"riad": RIADMethod(), "ipad": IPADMethod()}
 
 def _method(name:str):
     if name not in METHODS: raise CLIError(f"unknown method {name!r}: choose one of {', '.join(METHODS)}")
@@ -142,8 +181,8 @@ def run_evaluation(method, s:dict, model, test_ds, out:Path, *, device, seed:int
             res.update(pixel_auroc=acc.auroc(), aupro=acc.aupro(), pixel_metrics="binned",
                        pixel_auroc_error_bound=acc.auroc_error_bound(), aupro_error_bound=acc.aupro_error_bound())
     res.update(n_test=int(len(labels)), n_anomalous=int(labels.sum()), seconds_per_image=round(secs / len(labels), 4),
-               image_score="max of the anomaly map over " + ("the positions whose whole filter window lies inside the image"
-                                                             if s.get("score_region", "full") == "valid" else "the whole map"),
+               image_score=f"max of the {'mean-filtered ' if method.name == 'ipad' else ''}anomaly map over "
+                           + ("the positions whose whole filter window lies inside the image" if s.get("score_region", "full") == "valid" else "the whole map"),
                f1_max_note="threshold chosen on the test set (oracle)")
     (out / "metrics.json").write_text(json.dumps(res, indent=2))
     with open(out / "scores.csv", "w", newline="") as fh:
@@ -161,8 +200,7 @@ def _print_metrics(res:dict):
 # %% ../nbs/20_cli.ipynb #3cd3f47b
 def _check_size(method, s:dict, size:int):
     m = method.min_multiple(s)
-    if size % m: raise CLIError(f"image size {size} must be a multiple of {m} (largest k={max(s['ks'])}, "
-                                f"U-Net preset {s['preset']!r} downsamples {PRESETS[s['preset']]['depth'] - 1} times)")
+    if size % m: raise CLIError(f"image size {size} must be a multiple of {m} ({method.size_rule(s)})")
 
 def cmd_train(args) -> int:
     "Train a method on a dataset's normal training images, then evaluate on its test split (rank 0)."
@@ -237,7 +275,7 @@ def cmd_predict(args) -> int:
 def cmd_demo(args) -> int:
     "Train a small RIAD on SyntheticDefects on this machine, evaluate it, and write a report folder."
     args.dataset, args.method, args.resume, args.no_eval, args.val_fraction, args.patience = "synthetic", "riad", False, False, 0.2, 1000
-    args.preset, args.ks, args.n, args.filter_size, args.score_region = "tiny", None, None, None, None
+    args.preset, args.ks, args.n, args.filter_size, args.backbone = "tiny", None, None, None, "unet"
     t0 = time.perf_counter()
     cmd_train(args)
     print(f"demo report written to {Path(args.out).resolve()} in {time.perf_counter() - t0:.0f} s "
@@ -296,7 +334,12 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train a method on a dataset, then evaluate it (works under torchrun)")
     t.add_argument("--dataset", required=True, help=DATASET_SPECS)
     t.add_argument("--method", default="riad", help=f"one of {', '.join(METHODS)} (default riad)")
-    t.add_argument("--preset", choices=sorted(PRESETS), default=None, help="U-Net size (default tiny)")
+    t.add_argument("--backbone", choices=sorted(RIADMethod.backbones), default=None, help="RIAD's inpainting network: unet or misf (default unet)")
+    t.add_argument("--preset", choices=sorted(set(PRESETS) | set(MISF_PRESETS)), default=None,
+                   help="size of the inpainting network (U-Net or MISF preset, default tiny)")
+    t.add_argument("--disc-preset", choices=sorted(PRESETS), default=None, help="ipad: size of the discriminative U-Net (default tiny)")
+    t.add_argument("--foreground", choices=["auto", "full"], default=None,
+                   help="ipad: where pseudo-anomalies go: auto = binarised object, full = whole image (default: full for synthetic and elpv, else auto)")
     t.add_argument("--ks", type=_ks, default=None, help="region sizes K, comma-separated (default 2,4,8,16)")
     t.add_argument("--n", type=_int_in(2, 64), default=None, help="number of disjoint mask sets (default 3)")
     t.add_argument("--filter-size", type=_odd, default=None, help="mean filter of the anomaly map, odd (default 21)")

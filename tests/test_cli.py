@@ -122,3 +122,42 @@ def test_torchrun_two_process_gloo_training(tmp_path):
     r = run("evaluate", "--checkpoint", tmp_path / "ddp", "--out", tmp_path / "ev")
     assert r.returncode == 0, r.stderr
     assert 0 <= json.loads((tmp_path / "ev" / "metrics.json").read_text())["image_auroc"] <= 1
+
+@pytest.fixture(scope="module")
+def trained_ipad(tmp_path_factory):
+    d = tmp_path_factory.mktemp("ipad")
+    cat = fake_mvtec(d, "widget", size=64, n_train=8, defects={"scratch": 3})
+    r = run("train", "--dataset", f"mvtec:{cat}", "--method", "ipad", "--out", d / "run", *SMOKE)
+    assert r.returncode == 0, r.stderr
+    return d, cat
+
+def test_ipad_train_evaluate_predict(trained_ipad, tmp_path):
+    d, cat = trained_ipad
+    cfg = json.loads((d / "run" / "best" / "config.json").read_text())
+    assert cfg["method"] == "ipad" and cfg["model"]["class"] == "IPAD" and cfg["settings"]["foreground"] == "auto"
+    assert cfg["model"]["recon"]["class"] == "MISF" and cfg["model"]["disc"]["class"] == "DiscriminativeUNet"
+    r = run("evaluate", "--checkpoint", d / "run", "--method", "ipad", "--out", tmp_path / "ev")
+    assert r.returncode == 0, r.stderr
+    a = json.loads((d / "run" / "metrics.json").read_text()); b = json.loads((tmp_path / "ev" / "metrics.json").read_text())
+    assert a["image_auroc"] == b["image_auroc"] and a["pixel_auroc"] == b["pixel_auroc"]   # seeded masks: same numbers
+    r = run("predict", cat / "test" / "scratch", "--checkpoint", d / "run", "--method", "ipad", "--out", tmp_path / "pr")
+    assert r.returncode == 0, r.stderr
+    rows = list(csv.DictReader(open(tmp_path / "pr" / "scores.csv")))
+    assert len(rows) == 3 and all(0 <= float(row["score"]) <= 1 for row in rows)
+
+def test_method_mismatch_is_one_line(trained, trained_ipad, tmp_path):
+    one_line_error(run("evaluate", "--checkpoint", trained_ipad[0] / "run", "--method", "riad", "--out", tmp_path / "x"),
+                   "trained with method 'ipad', not 'riad'")
+    one_line_error(run("evaluate", "--checkpoint", trained[0] / "run", "--method", "ipad", "--out", tmp_path / "y"),
+                   "trained with method 'riad', not 'ipad'")
+    one_line_error(run("train", "--dataset", "synthetic", "--method", "ipad", "--backbone", "unet"), "--backbone unet")
+    one_line_error(run("train", "--dataset", "synthetic", "--backbone", "misf", "--preset", "huge"), "invalid choice")
+
+def test_riad_with_misf_backbone(trained, tmp_path):
+    d, cat, _ = trained
+    r = run("train", "--dataset", f"mvtec:{cat}", "--backbone", "misf", "--out", tmp_path / "m", *SMOKE)
+    assert r.returncode == 0, r.stderr
+    cfg = json.loads((tmp_path / "m" / "best" / "config.json").read_text())
+    assert cfg["method"] == "riad" and cfg["settings"]["backbone"] == "misf" and cfg["model"]["class"] == "MISF"
+    r = run("evaluate", "--checkpoint", tmp_path / "m", "--method", "riad", "--out", tmp_path / "ev")
+    assert r.returncode == 0, r.stderr

@@ -1,0 +1,105 @@
+"""RIAD (U-Net), RIAD (MISF backbone) and IPAD under one protocol: same data, image size, epochs, batch size, learning rate,
+region sizes and seeds; mean +- std over the seeds.
+
+For every method and seed the script does what `inpaint-tutorial train` does: seed_everything(seed); the dataset's train
+and test splits for that seed; the method's network, training step and detector from `inpaint_tutorial.cli.METHODS`
+(`riad` with `backbone=unet` or `backbone=misf`, and `ipad`); `fit` with 20% of the training images held out for
+validation and the best-validation weights kept; `run_evaluation` (masks drawn from make_generator(seed)). It prints one
+line per run and a table of mean +- std: image AUROC, pixel AUROC and AUPRO (datasets with masks), training seconds and
+inference milliseconds per test image (CPU, both measured in this run), and writes the table to
+benchmarks/results/compare_<dataset>.json, which the 09_ipad chapter and BENCHMARKS.md show.
+
+Usage (from the repository root, one run at a time; minutes on a 2-core CPU):
+    python benchmarks/compare.py --dataset synthetic                       # 64 px, 30 epochs, the demo's budget
+    python benchmarks/compare.py --dataset elpv --epochs 10 --max-train 300 --max-test 300
+    python benchmarks/compare.py --dataset synthetic --methods ipad --seeds 0   # one method, one seed
+"""
+import argparse, json, platform, statistics, sys, tempfile, time
+from pathlib import Path
+from types import SimpleNamespace
+import torch
+from inpaint_tutorial.core import seed_everything
+from inpaint_tutorial.cli import METHODS, open_dataset, run_evaluation
+from inpaint_tutorial.training import fit
+from inpaint_tutorial.unet import count_params
+
+VARIANTS = {"riad-unet": ("riad", dict(backbone="unet")), "riad-misf": ("riad", dict(backbone="misf")), "ipad": ("ipad", {})}
+KEYS = ("image_auroc", "pixel_auroc", "aupro", "train_s", "infer_ms")
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--dataset", default="synthetic", choices=["synthetic", "elpv"])
+    p.add_argument("--methods", default=",".join(VARIANTS), help=f"comma separated, from {', '.join(VARIANTS)}")
+    p.add_argument("--seeds", default="0,1,2")
+    p.add_argument("--size", type=int, default=64)
+    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--bs", type=int, default=8)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--preset", default="tiny", help="size of every network (U-Net, MISF and discriminative U-Net presets)")
+    p.add_argument("--max-train", type=int, default=None, help="elpv: training cells (seeded subsample)")
+    p.add_argument("--max-test", type=int, default=None, help="elpv: test cells (seeded, both classes in proportion)")
+    p.add_argument("--out", default=None, help="results file (default benchmarks/results/compare_<dataset>.json)")
+    a = p.parse_args(argv)
+    a.methods = [m for m in a.methods.split(",") if m]
+    bad = [m for m in a.methods if m not in VARIANTS]
+    if bad: p.error(f"unknown methods {bad}: choose from {list(VARIANTS)}")
+    a.seeds = [int(s) for s in a.seeds.split(",")]
+    return a
+
+def spec_of(a) -> str:
+    if a.dataset == "synthetic": return "synthetic"
+    opts = [f"{k}={v}" for k, v in (("max_train", a.max_train), ("max_test", a.max_test)) if v is not None]
+    return "elpv" + (":" + ",".join(opts) if opts else "")
+
+def run_one(a, variant:str, seed:int) -> dict:
+    name, extra = VARIANTS[variant]
+    method = METHODS[name]
+    spec = spec_of(a)
+    s = method.settings(SimpleNamespace(dataset=spec, preset=a.preset, disc_preset=a.preset, **extra))
+    if a.size % method.min_multiple(s): sys.exit(f"--size {a.size} must be a multiple of {method.min_multiple(s)} for {variant}")
+    seed_everything(seed)
+    train_ds = open_dataset(spec, "train", a.size, seed=seed)
+    test_ds = open_dataset(spec, "test", a.size, seed=seed, channels=train_ds.channels)
+    model = method.build(s, train_ds.channels)
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        hist = fit(model, train_ds, step_fn=method.step_fn(s), n_epochs=a.epochs, bs=a.bs, lr=a.lr, seed=seed, device="cpu",
+                   out_dir=Path(tmp) / "ck", val_fraction=0.2, patience=1000, progress=False)
+        train_s = time.perf_counter() - t0
+        res = run_evaluation(method, s, model, test_ds, Path(tmp) / "eval", device=torch.device("cpu"), seed=seed)
+    row = dict(image_auroc=res["image_auroc"], train_s=train_s, infer_ms=1000 * res["seconds_per_image"],
+               params=count_params(model), best_epoch=hist["best_epoch"], n_train=len(train_ds), n_test=len(test_ds))
+    if res.get("pixel_auroc") is not None: row.update(pixel_auroc=res["pixel_auroc"], aupro=res["aupro"])
+    return row
+
+def main(argv=None):
+    a = parse_args(argv)
+    machine = (f"{platform.platform()} | {platform.machine()} | python {platform.python_version()} | torch {torch.__version__} "
+               f"| torch threads {torch.get_num_threads()} | device cpu")
+    title = (f"{a.dataset}: {a.size} px, {a.epochs} epochs, batch {a.bs}, lr {a.lr}, preset {a.preset}, K=(2,4,8,16), n=3, "
+             f"seeds {','.join(map(str, a.seeds))}" + (f", max_train {a.max_train}" if a.max_train else "")
+             + (f", max_test {a.max_test}" if a.max_test else ""))
+    print("machine:", machine); print("config:", title); print("command: python benchmarks/compare.py", *(argv or sys.argv[1:]))
+    rows = []
+    for variant in a.methods:
+        runs = []
+        for seed in a.seeds:
+            r = run_one(a, variant, seed)
+            runs.append(r)
+            print(f"{variant:10s} seed {seed}: " + "  ".join(f"{k} {r[k]:.4f}" for k in KEYS if k in r)
+                  + f"  (params {r['params']:,}, best epoch {r['best_epoch']}, {r['n_train']} train / {r['n_test']} test)", flush=True)
+        keys = [k for k in KEYS if k in runs[0]]
+        mean = {k: statistics.fmean(r[k] for r in runs) for k in keys}
+        std = {k: statistics.stdev([r[k] for r in runs]) if len(runs) > 1 else 0.0 for k in keys}
+        rows.append(dict(method=variant, mean=mean, std=std, runs=runs))
+    print("\n| method | " + " | ".join(KEYS) + " |")
+    for r in rows:
+        print(f"| {r['method']} | " + " | ".join(f"{r['mean'][k]:.3f} +- {r['std'][k]:.3f}" if k in r["mean"] else "n/a" for k in KEYS) + " |")
+    out = Path(a.out or Path(__file__).parent / "results" / f"compare_{a.dataset}.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(dict(title=title, machine=machine, command="python benchmarks/compare.py " + " ".join(argv or sys.argv[1:]),
+                                   rows=rows), indent=2))
+    print(f"results written to {out}")
+
+if __name__ == "__main__":
+    main()
