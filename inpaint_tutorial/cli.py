@@ -97,6 +97,7 @@ class RIADMethod:
         return detect(model, images, tuple(s["ks"]), s["n"], filter_size=s["filter_size"], generator=generator, max_batch=max_batch,
                       score_region=s.get("score_region", "full"))   # checkpoints written before the setting existed scored the whole map
     map_range = (0.0, 1.0)   # RIAD's anomaly map lies in [0, 1)
+    score_of = "anomaly map"   # eq. 8's map is already mean-filtered
 
 class IPADMethod:
     "IPAD (Wang et al.) for the command line: Perlin pseudo-anomalies on the foreground, MISF inpainting, a discriminative U-Net."
@@ -124,6 +125,7 @@ class IPADMethod:
         return ipad_detect(model, images, tuple(s["ks"]), s["n"], filter_size=s["filter_size"], generator=generator, max_batch=max_batch,
                            score_region=s["score_region"])
     map_range = (0.0, 1.0)   # anomaly-class probability
+    score_of = "mean-filtered anomaly map"
 
 METHODS = {"riad": RIADMethod(), "ipad": IPADMethod()}
 
@@ -181,7 +183,7 @@ def run_evaluation(method, s:dict, model, test_ds, out:Path, *, device, seed:int
             res.update(pixel_auroc=acc.auroc(), aupro=acc.aupro(), pixel_metrics="binned",
                        pixel_auroc_error_bound=acc.auroc_error_bound(), aupro_error_bound=acc.aupro_error_bound())
     res.update(n_test=int(len(labels)), n_anomalous=int(labels.sum()), seconds_per_image=round(secs / len(labels), 4),
-               image_score=f"max of the {'mean-filtered ' if method.name == 'ipad' else ''}anomaly map over "
+               image_score=f"max of the {method.score_of} over "
                            + ("the positions whose whole filter window lies inside the image" if s.get("score_region", "full") == "valid" else "the whole map"),
                f1_max_note="threshold chosen on the test set (oracle)")
     (out / "metrics.json").write_text(json.dumps(res, indent=2))

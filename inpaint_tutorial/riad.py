@@ -93,20 +93,18 @@ def detect(model:nn.Module, # inpainting network
     ks = tuple(ks)
     if not ks: raise ValueError("ks must hold at least one region size")
     if score_region not in ("valid", "full"): raise ValueError(f"score_region must be 'valid' or 'full', got {score_region!r}")
-    masks = torch.cat([batch_grid_masks(b, (h, w), k, n, generator=generator, device=images.device) for k in ks], 1)
-    masks = masks.to(images.dtype)                                                     # (B,|K|*n,1,H,W)
-    was_training = model.training
+    masks = torch.stack([batch_grid_masks(b, (h, w), k, n, generator=generator, device=images.device) for k in ks], 1)
+    was_training = model.training                                                     # masks: (B,|K|,n,1,H,W)
     model.eval()
     try:
         with torch.no_grad():
-            out = forward_chunked(model, (masks * images[:, None]).flatten(0, 1), max_batch, masks.flatten(0, 1))
-            recon = ((1 - masks) * out.view(b, len(ks) * n, -1, h, w)).view(b, len(ks), n, -1, h, w).sum(2)  # (B,|K|,C,H,W)
-            x = images[:, None].expand_as(recon).flatten(0, 1)
-            amaps = msgms_anomaly_map(x, recon.flatten(0, 1), scales=scales, filter_size=filter_size)    # (B*|K|,1,H,W)
+            x = images[:, None].expand(b, len(ks), c, h, w).flatten(0, 1)                    # (B*|K|,C,H,W)
+            recon = inpaint(model, x, masks.flatten(0, 1), max_batch=max_batch)            # one pass over all B*|K|*n copies
+            amaps = msgms_anomaly_map(x, recon, scales=scales, filter_size=filter_size)    # (B*|K|,1,H,W)
             amap = amaps.view(b, len(ks), 1, h, w).mean(1)
     finally:
         model.train(was_training)
-    return Detection(amap, image_score(amap, filter_size, score_region), recon)
+    return Detection(amap, image_score(amap, filter_size, score_region), recon.view(b, len(ks), -1, h, w))
 
 # %% ../nbs/05_riad.ipynb #c6407a54
 def riad_step(model:nn.Module, # inpainting network, in train mode
