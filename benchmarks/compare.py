@@ -1,10 +1,11 @@
 """RIAD (U-Net), RIAD (MISF backbone) and IPAD under one protocol: same data, image size, epochs, batch size, learning rate,
 region sizes and seeds; mean +- std over the seeds.
 
-For every method and seed the script does what `inpaint-tutorial train` does: seed_everything(seed); the dataset's train
-and test splits for that seed; the method's network, training step and detector from `inpaint_tutorial.cli.METHODS`
-(`riad` with `backbone=unet` or `backbone=misf`, and `ipad`); `fit` with 20% of the training images held out for
-validation and the best-validation weights kept; `run_evaluation` (masks drawn from make_generator(seed)). It prints one
+For every method and seed the script runs what `inpaint-tutorial train` runs, `inpaint_tutorial.pipeline.train`:
+seed_everything(seed); the dataset's train and test splits for that seed; the registered method (`riad` with
+`backbone=unet` or `backbone=misf`, and `ipad`) with its settings record; its stages through `fit_method` with 20% of the
+training images held out for validation and the best-validation weights kept; then `pipeline.evaluate` (masks drawn from
+make_generator(seed)). It prints one
 line per run and a table of mean +- std: image AUROC, pixel AUROC and AUPRO (datasets with masks), training seconds and
 inference milliseconds per test image (CPU, both measured in this run), and writes the table to
 benchmarks/results/compare_<dataset>.json, which the 09_ipad chapter and BENCHMARKS.md show.
@@ -16,14 +17,12 @@ Usage (from the repository root, one run at a time; minutes on a 2-core CPU):
 """
 import argparse, json, platform, statistics, sys, tempfile, time
 from pathlib import Path
-from types import SimpleNamespace
 import torch
-from inpaint_tutorial.core import seed_everything
-from inpaint_tutorial.cli import METHODS, open_dataset, run_evaluation
-from inpaint_tutorial.training import fit
+from inpaint_tutorial import pipeline
+from inpaint_tutorial.method import get_method
 from inpaint_tutorial.unet import count_params
 
-VARIANTS = {"riad-unet": ("riad", dict(backbone="unet")), "riad-misf": ("riad", dict(backbone="misf")), "ipad": ("ipad", {})}
+VARIANTS = {"riad-unet": ("riad", dict(backbone="unet")), "riad-misf": ("riad", dict(backbone="misf")), "ipad": ("ipad", {})}   # (method, settings)
 KEYS = ("image_auroc", "pixel_auroc", "aupro", "train_s", "infer_ms")
 
 def parse_args(argv=None):
@@ -53,22 +52,19 @@ def spec_of(a) -> str:
 
 def run_one(a, variant:str, seed:int) -> dict:
     name, extra = VARIANTS[variant]
-    method = METHODS[name]
+    method = get_method(name)
+    presets = dict(preset=a.preset, disc_preset=a.preset) if name == "ipad" else dict(preset=a.preset)
+    settings = method.Settings(**extra, **presets)
     spec = spec_of(a)
-    s = method.settings(SimpleNamespace(dataset=spec, preset=a.preset, disc_preset=a.preset, **extra))
-    if a.size % method.min_multiple(s): sys.exit(f"--size {a.size} must be a multiple of {method.min_multiple(s)} for {variant}")
-    seed_everything(seed)
-    train_ds = open_dataset(spec, "train", a.size, seed=seed)
-    test_ds = open_dataset(spec, "test", a.size, seed=seed, channels=train_ds.channels)
-    model = method.build(s, train_ds.channels)
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        hist = fit(model, train_ds, step_fn=method.step_fn(s), n_epochs=a.epochs, bs=a.bs, lr=a.lr, seed=seed, device="cpu",
-                   out_dir=Path(tmp) / "ck", val_fraction=0.2, patience=1000, progress=False)
+        r = pipeline.train(method, settings, spec, size=a.size, out=Path(tmp) / "run", n_epochs=a.epochs, bs=a.bs, lr=a.lr, seed=seed,
+                           device="cpu", val_fraction=0.2, patience=1000, evaluate_test=False, progress=False)
         train_s = time.perf_counter() - t0
-        res = run_evaluation(method, s, model, test_ds, Path(tmp) / "eval", device=torch.device("cpu"), seed=seed)
+        test_ds = pipeline.open_dataset(spec, "test", a.size, seed=seed, channels=r["channels"])
+        res = pipeline.evaluate(method, r["settings"], r["model"], test_ds, Path(tmp) / "eval", device="cpu", seed=seed)
     row = dict(image_auroc=res["image_auroc"], train_s=train_s, infer_ms=1000 * res["seconds_per_image"],
-               params=count_params(model), best_epoch=hist["best_epoch"], n_train=len(train_ds), n_test=len(test_ds))
+               params=count_params(r["model"]), best_epoch=r["history"]["best_epoch"], n_train=r["n_train"], n_test=len(test_ds))
     if res.get("pixel_auroc") is not None: row.update(pixel_auroc=res["pixel_auroc"], aupro=res["aupro"])
     return row
 

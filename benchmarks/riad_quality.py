@@ -25,6 +25,7 @@ from torch.utils.data import DataLoader
 from inpaint_tutorial.core import make_generator, seed_everything
 from inpaint_tutorial.data import SyntheticDefects, DEFECT_KINDS, TEXTURES
 from inpaint_tutorial.unet import PRESETS, unet_from_preset, count_params
+from functools import partial
 from inpaint_tutorial.training import fit
 from inpaint_tutorial.riad import detect, riad_step
 from inpaint_tutorial.metrics import image_auroc, pixel_auroc, aupro
@@ -64,10 +65,10 @@ def train_seed(a, seed:int):
     train_ds, test_ds = SyntheticDefects("train", **kw), SyntheticDefects("test", **kw)
     model = unet_from_preset(a.preset, train_ds.channels)
     ks, n = tuple(a.ks), a.n
-    step = lambda m, x, g: riad_step(m, x, ks, n, generator=g)
-    with tempfile.TemporaryDirectory() as tmp:   # out_dir: `fit` then returns the best-validation weights, like the demo
+    step = partial(riad_step, ks=ks, n=n)
+    with tempfile.TemporaryDirectory() as tmp:   # `fit` returns the best-validation weights, like the demo
         t0 = time.perf_counter()
-        hist = fit(model, train_ds, step_fn=step, n_epochs=a.epochs, bs=a.bs, lr=a.lr, seed=seed, device="cpu",
+        hist = fit(model, train_ds, step, n_epochs=a.epochs, bs=a.bs, lr=a.lr, seed=seed, device="cpu",
                    out_dir=tmp, val_fraction=a.val_fraction, patience=a.patience, progress=False)
         train_s = time.perf_counter() - t0
     return model, test_ds, dict(train_s=train_s, best_epoch=hist["best_epoch"], best_val=hist["best_val_loss"])

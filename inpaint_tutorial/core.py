@@ -14,8 +14,8 @@ import matplotlib.pyplot as plt
 from PIL import Image
 
 # %% auto #0
-__all__ = ['DEVICE_ENV', 'default_device', 'make_generator', 'seed_everything', 'child_generator', 'to_display', 'show_image',
-           'show_images', 'overlay', 'show_overlays', 'smooth_images', 'fake_mvtec', 'fake_visa']
+__all__ = ['DEVICE_ENV', 'default_device', 'make_generator', 'seed_everything', 'child_generator', 'check_images', 'to_display',
+           'show_image', 'show_images', 'overlay', 'show_overlays', 'smooth_images', 'fake_mvtec', 'fake_visa']
 
 # %% ../nbs/00_core.ipynb #7c80ba29
 DEVICE_ENV = "INPAINT_TUTORIAL_DEVICE"
@@ -73,6 +73,16 @@ def child_generator(generator:torch.Generator|None=None, # parent stream; None: 
     "A new generator seeded from one draw of `generator`: independent streams from one seed."
     seed = int(torch.randint(0, 2**62, (1,), generator=generator))
     return make_generator(seed, device)
+
+# %% ../nbs/00_core.ipynb #558db371
+def check_images(images:torch.Tensor, # the candidate batch
+                 name:str="images", # how errors name it
+                ) -> torch.Tensor: # `images`, unchanged
+    "Refuse anything but a (B,C,H,W) floating-point tensor, naming what was given."
+    if not isinstance(images, torch.Tensor) or images.ndim != 4:
+        raise ValueError(f"{name} must be a (B,C,H,W) tensor, got {type(images).__name__} of shape {tuple(getattr(images, 'shape', ()))}")
+    if not images.is_floating_point(): raise ValueError(f"{name} must be floating point in [0,1], got {images.dtype}")
+    return images
 
 # %% ../nbs/00_core.ipynb #3b0f3c46
 def to_display(image, # tensor or array: (C,H,W), (H,W,C) with C in {1,3,4}, or (H,W)

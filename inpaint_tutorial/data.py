@@ -143,6 +143,7 @@ class Item(NamedTuple):
 class AnomalyDataset(Dataset):
     "Base of the readers: a list of `Item`s, loaded, converted to `channels` and resized to `size` on access."
     has_masks: bool = True # False: image-level labels only, every mask is zeros
+    fills_frame: bool = False # True: every image is a texture that fills the frame (no object to find on a background)
     def __init__(self, items:Sequence[Item], # what to load, in order
                  split:str, # "train" or "test"
                  size:tuple[int,int], # output (H, W)
@@ -394,7 +395,7 @@ def _subsample(idx:np.ndarray, k:int, g:torch.Generator) -> np.ndarray:
 
 class ELPV(AnomalyDataset):
     "ELPV solar cells with this chapter's protocol (see `elpv_split`); image-level labels only."
-    has_masks = False
+    has_masks, fills_frame = False, True
     def __init__(self, split:str="train", # "train" (normal only) or "test"
                  size:int|tuple[int,int]=256, # output H=W or (H, W); the cells are 300x300
                  seed:int=0, # seeds the split and the subsamples
@@ -524,6 +525,7 @@ def _crops(photo:Tensor, n:int, rows:tuple[int,int], size:tuple[int,int], crop:i
 
 class SyntheticDefects(AnomalyDataset):
     "Crops of a real texture photo with synthetic defects and exact masks; generated in memory from `seed`."
+    fills_frame = True
     def __init__(self, split:str="train", # "train" (normal only) or "test" (half normal, half defective)
                  size:int|tuple[int,int]=64, # output H=W or (H, W); at least 32
                  seed:int=0, # determines every image and mask

@@ -4,20 +4,25 @@
 
 # %% ../nbs/09_ipad.ipynb #ee8bef50
 from __future__ import annotations
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import Sequence
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
 from .unet import UNet, PRESETS
 from .masks import batch_grid_masks
 from .losses import ssim_loss, mean_filter
-from .riad import Detection, inpaint, forward_chunked, image_score, _check_images
+from .core import check_images
+from .method import (Detection, forward_chunked, evaluating, model_config, build_model, Settings, SettingsError,
+                                     setting, Stage, Method, register_method)
+from .riad import inpaint, image_score, grid_views
 from .perlin import synthesize_batch
 from .misf import MISF_PRESETS, misf_from_preset
-from .training import MODEL_REGISTRY, model_config, build_model
 
 # %% auto #0
-__all__ = ['focal_loss', 'DiscriminativeUNet', 'IPAD', 'ipad_from_presets', 'ipad_step', 'detect']
+__all__ = ['METHOD', 'focal_loss', 'DiscriminativeUNet', 'IPAD', 'ipad_from_presets', 'ipad_step', 'detect', 'IPADSettings']
 
 # %% ../nbs/09_ipad.ipynb #d565987d
 def focal_loss(logits:Tensor, # (B,2,H,W) class logits (0 = normal, 1 = anomalous)
@@ -49,8 +54,6 @@ class DiscriminativeUNet(UNet):
                ) -> Tensor: # (B,n_classes,H,W) logits
         return self.head(self.features(x))
 
-MODEL_REGISTRY["DiscriminativeUNet"] = DiscriminativeUNet
-
 # %% ../nbs/09_ipad.ipynb #2199ad7a
 class IPAD(nn.Module):
     "IPAD's two sub-networks: an inpainting (reconstructive) network and a discriminative U-Net on concat(image, recon)."
@@ -61,14 +64,17 @@ class IPAD(nn.Module):
         self.recon, self.disc = build_model(recon), build_model(disc)
         self.config = dict(recon=model_config(self.recon), disc=model_config(self.disc))
 
+    @property
+    def size_multiple(self) -> int:
+        "Image sides must be multiples of this: of both sub-networks' factors."
+        return int(np.lcm(getattr(self.recon, "size_multiple", 1), getattr(self.disc, "size_multiple", 1)))
+
     def forward(self, images:Tensor, # (B,C,H,W) images in [0,1]
                 masks:Tensor, # (B,n,1,H,W) grid keep-masks (1 = keep) whose holes cover every pixel once
                 max_batch:int|None=None, # largest number of masked copies per forward pass of the reconstructive network
                ) -> tuple[Tensor, Tensor]: # recon (B,C,H,W) in [0,1], logits (B,2,H,W)
         recon = inpaint(self.recon, images, masks, max_batch=max_batch)
         return recon, forward_chunked(self.disc, torch.cat([images, recon], 1), max_batch)
-
-MODEL_REGISTRY["IPAD"] = IPAD
 
 def ipad_from_presets(channels:int=1, # image channels (1 or 3)
                       recon_preset:str="tiny", # one of MISF_PRESETS
@@ -91,7 +97,7 @@ def ipad_step(model:nn.Module, # an `IPAD` (or a DDP wrapper of one), in train m
               synth:dict|None=None, # extra keyword arguments of `synthesize_batch` (p_anomaly, beta_range, ...)
              ) -> Tensor: # scalar loss: L2 + (1 - SSIM) + focal
     "IPAD's training loss of one batch: synthesize pseudo-anomalies, inpaint them away, segment them."
-    b, c, h, w = _check_images(images).shape
+    b, c, h, w = check_images(images).shape
     if foreground not in ("auto", "full"): raise ValueError(f"foreground must be 'auto' or 'full', got {foreground!r}")
     syn = synthesize_batch(images, generator=generator, foregrounds=None if foreground == "auto" else "full", **(synth or {}))
     k = ks[int(torch.randint(len(ks), (1,), generator=generator))]
@@ -110,18 +116,44 @@ def detect(model:IPAD, # a trained `IPAD`
            score_region:str="valid", # where the score's maximum is taken: "valid" (whole window inside) or "full"
           ) -> Detection:
     "IPAD detection: anomaly map = anomaly-class probability averaged over ks; score = max of its mean-filtered map."
-    b, c, h, w = _check_images(images).shape
+    b, c, h, w = check_images(images).shape
     ks = tuple(ks)
-    if not ks: raise ValueError("ks must hold at least one region size")
-    masks = torch.stack([batch_grid_masks(b, (h, w), k, n, generator=generator, device=images.device) for k in ks], 1)
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            x = images[:, None].expand(b, len(ks), c, h, w).flatten(0, 1)           # (B*|K|,C,H,W)
-            recon, logits = model(x, masks.flatten(0, 1), max_batch)               # masks: (B*|K|,n,1,H,W)
-            amap = logits.float().softmax(1)[:, 1:].view(b, len(ks), 1, h, w).mean(1)
-            score = image_score(mean_filter(amap, filter_size), filter_size, score_region)
-    finally:
-        model.train(was_training)
+    x, masks = grid_views(images, ks, n, generator=generator)                   # (B*|K|,C,H,W), (B*|K|,n,1,H,W)
+    with evaluating(model):
+        recon, logits = model(x, masks, max_batch)
+        amap = logits.float().softmax(1)[:, 1:].view(b, len(ks), 1, h, w).mean(1)
+        score = image_score(mean_filter(amap, filter_size), filter_size, score_region)
     return Detection(amap, score, recon.view(b, len(ks), c, h, w))
+
+# %% ../nbs/09_ipad.ipynb #1722b47e
+@dataclass(frozen=True)
+class IPADSettings(Settings):
+    "IPAD's settings: the sizes of its two sub-networks, the grid masks, where pseudo-anomalies go, and the detector."
+    preset:str = setting("tiny", "size preset of the MISF inpainting network", choices=tuple(MISF_PRESETS))
+    disc_preset:str = setting("tiny", "size preset of the discriminative U-Net", choices=tuple(PRESETS))
+    ks:tuple = setting((2, 4, 8, 16), "region sizes K of the grid masks, comma-separated", lo=1, hi=1024)
+    n:int = setting(3, "number of disjoint mask sets per region size", lo=2, hi=64)
+    filter_size:int = setting(21, "side of the mean filter before the image score, odd", lo=1, hi=255, odd=True)
+    score_region:str = setting("valid", "image score = max over positions whose whole filter window is inside the image (valid) "
+                                        "or over the whole map (full)", choices=("valid", "full"))
+    foreground:str = setting("data", "where pseudo-anomalies go: auto = binarised object, full = whole image, "
+                                     "data = full for datasets of frame-filling textures, else auto", choices=("data", "auto", "full"))
+
+def _ipad_detect(model, images, s:IPADSettings, *, generator=None, max_batch=None) -> Detection:
+    return detect(model, images, s.ks, s.n, filter_size=s.filter_size, generator=generator, max_batch=max_batch, score_region=s.score_region)
+
+def _ipad_prepare(s:IPADSettings, train_ds) -> IPADSettings:
+    if s.foreground != "data": return s
+    return replace(s, foreground="full" if getattr(train_ds, "fills_frame", False) else "auto")
+
+def _ipad_stages(s:IPADSettings) -> list[Stage]:
+    fg = "auto" if s.foreground == "data" else s.foreground    # not prepared for a dataset: the object rule
+    return [Stage("inpaint+segment", partial(ipad_step, ks=s.ks, n=s.n, foreground=fg))]
+
+METHOD = register_method(Method(
+    "ipad", "IPAD (Wang et al.): Perlin pseudo-anomalies, MISF inpainting, a discriminative U-Net with the focal loss", IPADSettings,
+    build=lambda s, channels: ipad_from_presets(channels, s.preset, s.disc_preset), stages=_ipad_stages, detect=_ipad_detect,
+    size_multiple=lambda s, m: int(np.lcm.reduce([*s.ks, m.size_multiple])),
+    size_rule=lambda s, m: f"every region size k in {list(s.ks)} and the two sub-networks, which downsample by {m.size_multiple}",
+    map_range=(0.0, 1.0), score_of="mean-filtered anomaly map", preview=lambda s: len(s.ks) // 2, prepare=_ipad_prepare,
+    version=2, migrate=lambda d, v: d))   # version 1: the first release's plain dict, same keys

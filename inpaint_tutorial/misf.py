@@ -8,7 +8,7 @@ from collections import namedtuple
 import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
-from .training import MODEL_REGISTRY
+from .method import Backbone, register_backbone
 
 # %% auto #0
 __all__ = ['MISFOutput', 'MISF_PRESETS', 'predictive_filter', 'KernelPredictionBranch', 'MISF', 'misf_from_preset']
@@ -95,6 +95,7 @@ MISFOutput.__doc__ = "Result of `MISF.forward_with_kernels`: recon (N,C,H,W) in 
 class MISF(nn.Module):
     "MISF inpainting network: images and keep-masks (1 = keep) in, images in [0,1] out; kernels predicted per pixel filter deep features and output."
     takes_mask = True   # `reconstruct` / `detect` call model(masked_images, keep_masks)
+    size_multiple = 4   # image sides must be multiples of 4: the SIFB halves them twice
     def __init__(self, in_ch:int=1, # image channels: 1 (grayscale) or 3 (RGB)
                  width:int=64, # SIFB channels at full resolution (w); 2w at 1/2, 4w at 1/4
                  n_res:int=8, # dilated residual blocks at 1/4 resolution
@@ -148,8 +149,6 @@ class MISF(nn.Module):
         "Inpaint the holes of `images` (the kept pixels are also re-estimated; eq. 2 of RIAD keeps only the holes' values)."
         return self.forward_with_kernels(images, masks).recon
 
-MODEL_REGISTRY["MISF"] = MISF   # checkpoints of MISF load with load_checkpoint(path)
-
 # %% ../nbs/08_misf.ipynb #5d88ccbc
 MISF_PRESETS = {"paper": dict(width=64, n_res=8, kp_width=64, feat_groups=64),
                 "small": dict(width=32, n_res=4, kp_width=16),
@@ -161,3 +160,6 @@ def misf_from_preset(name:str, # one of MISF_PRESETS: "paper", "small", "tiny"
     "A `MISF` with the sizes of the named preset (keyword arguments override them)."
     if name not in MISF_PRESETS: raise ValueError(f"unknown MISF preset {name!r}: choose one of {sorted(MISF_PRESETS)}")
     return MISF(channels, **{**MISF_PRESETS[name], **kwargs})
+
+register_backbone(Backbone("misf", "MISF predictive-filtering inpainting (08_misf)", MISF_PRESETS,
+                           lambda preset, channels: misf_from_preset(preset, channels)), module=__name__)

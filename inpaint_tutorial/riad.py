@@ -4,39 +4,25 @@
 
 # %% ../nbs/05_riad.ipynb #d1ba4efd
 from __future__ import annotations
-from collections import namedtuple
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import Sequence
+import numpy as np
 import torch
 from torch import nn, Tensor
+from .core import check_images
 from .masks import batch_grid_masks
 from .losses import riad_loss, msgms_anomaly_map
+from .unet import PRESETS, unet_from_preset
+from .method import (Detection, forward_chunked, takes_mask, evaluating, Settings, SettingsError, setting, Stage,
+                                     Method, Backbone, register_method, register_backbone, get_backbone)
 
 # %% auto #0
-__all__ = ['Detection', 'forward_chunked', 'takes_mask', 'reconstruct', 'inpaint', 'image_score', 'detect', 'riad_step']
+__all__ = ['METHOD', 'reconstruct', 'inpaint', 'image_score', 'grid_views', 'detect', 'riad_step', 'RIADSettings', 'Detection',
+           'forward_chunked', 'takes_mask']
 
 # %% ../nbs/05_riad.ipynb #0c10ceb8
-def forward_chunked(model:nn.Module, # any module mapping (N,C,H,W) -> (N,C',H,W)
-                    inputs:Tensor, # (N,C,H,W)
-                    max_batch:int|None=None, # largest batch per forward call; None: all N at once
-                    masks:Tensor|None=None, # (N,1,H,W) keep-masks (1 = keep, 0 = hole), passed on to models with `takes_mask`
-                   ) -> Tensor: # (N,C',H,W)
-    "`model(inputs)` (or `model(inputs, masks)` for a model whose `takes_mask` is True), in chunks of at most `max_batch` samples."
-    if max_batch is not None and max_batch < 1: raise ValueError(f"max_batch must be a positive int or None, got {max_batch}")
-    call = (lambda x, m: model(x, m)) if takes_mask(model) else (lambda x, m: model(x))
-    if masks is not None and len(masks) != len(inputs): raise ValueError(f"{len(masks)} masks for {len(inputs)} inputs")
-    if max_batch is None or len(inputs) <= max_batch: return call(inputs, masks)
-    chunks = masks.split(max_batch) if masks is not None else [None] * -(-len(inputs) // max_batch)
-    return torch.cat([call(x, m) for x, m in zip(inputs.split(max_batch), chunks)])
-
-def takes_mask(model:nn.Module) -> bool:
-    "Whether `model` (or the module a DDP wrapper holds) wants the keep-mask as a second argument: `model(masked, masks)`."
-    return bool(getattr(getattr(model, "module", model), "takes_mask", False))
-
-def _check_images(images:Tensor) -> Tensor:
-    if not isinstance(images, Tensor) or images.ndim != 4:
-        raise ValueError(f"images must be a (B,C,H,W) tensor, got {type(images).__name__} of shape {tuple(getattr(images, 'shape', ()))}")
-    if not images.is_floating_point(): raise ValueError(f"images must be floating point in [0,1], got {images.dtype}")
-    return images
+_all_ = ["Detection", "forward_chunked", "takes_mask"]   # shared by every method (04a_method); importable from here as before
 
 def reconstruct(model:nn.Module, # inpainting network: (N,C,H,W) masked images [, (N,1,H,W) keep-masks if `takes_mask`] -> (N,C,H,W)
                 images:Tensor, # (B,C,H,W) float images in [0,1]
@@ -46,7 +32,7 @@ def reconstruct(model:nn.Module, # inpainting network: (N,C,H,W) masked images [
                 max_batch:int|None=None, # largest number of masked copies per forward pass (memory budget); None: all B*n at once
                ) -> Tensor: # (B,C,H,W) reconstruction, assembled by eq. 2
     "RIAD's Algorithm 1 for a batch: all n masked copies of every image inpainted in one (chunked) forward pass."
-    b, c, h, w = _check_images(images).shape
+    b, c, h, w = check_images(images).shape
     masks = batch_grid_masks(b, (h, w), k, n, generator=generator, device=images.device)   # (B,n,1,H,W)
     return inpaint(model, images, masks, max_batch=max_batch)
 
@@ -56,7 +42,7 @@ def inpaint(model:nn.Module, # inpainting network, as for `reconstruct`
             *, max_batch:int|None=None, # largest number of masked copies per forward pass; None: all B*n at once
            ) -> Tensor: # (B,C,H,W) reconstruction, assembled by eq. 2
     "Eq. 2 for given masks: inpaint the n masked copies of every image in one (chunked) forward pass and compose them."
-    b, c, h, w = _check_images(images).shape
+    b, c, h, w = check_images(images).shape
     if masks.ndim != 5 or masks.shape[0] != b or masks.shape[2] != 1 or masks.shape[-2:] != (h, w):
         raise ValueError(f"masks must have shape ({b},n,1,{h},{w}) for images of shape {tuple(images.shape)}, got {tuple(masks.shape)}")
     masks = masks.to(images.dtype)
@@ -65,9 +51,6 @@ def inpaint(model:nn.Module, # inpainting network, as for `reconstruct`
     return ((1 - masks) * out.view(b, n, -1, h, w)).sum(1)
 
 # %% ../nbs/05_riad.ipynb #8f326cf3
-Detection = namedtuple("Detection", "anomaly_map score recon")
-Detection.__doc__ = "Result of `detect`: anomaly_map (B,1,H,W), score (B,), recon (B,|K|,C,H,W)."
-
 def image_score(amap:Tensor, # (B,1,H,W) anomaly maps, already smoothed by a filter_size x filter_size mean filter
                 filter_size:int=21, # side of that filter
                 region:str="valid", # "valid": positions whose whole window lies inside the image; "full": the whole map
@@ -77,6 +60,18 @@ def image_score(amap:Tensor, # (B,1,H,W) anomaly maps, already smoothed by a fil
     r, (h, w) = filter_size // 2, amap.shape[-2:]
     if region == "valid" and h > 2 * r and w > 2 * r: amap = amap[..., r:h - r, r:w - r]
     return amap.flatten(1).amax(1)
+
+def grid_views(images:Tensor, # (B,C,H,W) float images in [0,1]
+               ks:Sequence[int], # region sizes K; each must divide H and W
+               n:int=3, # disjoint mask sets per k
+               *, generator:torch.Generator|None=None, # random stream of the masks (CPU)
+              ) -> tuple[Tensor, Tensor]: # images (B*|K|,C,H,W) repeated per k, masks (B*|K|,n,1,H,W)
+    "Every image once per region size, with one random grid-mask partition each: the input of a detector over K."
+    b, c, h, w = check_images(images).shape
+    ks = tuple(ks)
+    if not ks: raise ValueError("ks must hold at least one region size")
+    masks = torch.stack([batch_grid_masks(b, (h, w), k, n, generator=generator, device=images.device) for k in ks], 1)
+    return images[:, None].expand(b, len(ks), c, h, w).flatten(0, 1), masks.flatten(0, 1)
 
 def detect(model:nn.Module, # inpainting network
            images:Tensor, # (B,C,H,W) float images in [0,1]
@@ -89,21 +84,14 @@ def detect(model:nn.Module, # inpainting network
            score_region:str="valid", # where eq. 10 takes the maximum: "valid" (whole window inside) or "full" (see above)
           ) -> Detection:
     "RIAD's Algorithm 3: anomaly maps averaged over region sizes ks (eq. 8-9) and image scores = max of the map (eq. 10)."
-    b, c, h, w = _check_images(images).shape
+    b, c, h, w = check_images(images).shape
     ks = tuple(ks)
-    if not ks: raise ValueError("ks must hold at least one region size")
     if score_region not in ("valid", "full"): raise ValueError(f"score_region must be 'valid' or 'full', got {score_region!r}")
-    masks = torch.stack([batch_grid_masks(b, (h, w), k, n, generator=generator, device=images.device) for k in ks], 1)
-    was_training = model.training                                                     # masks: (B,|K|,n,1,H,W)
-    model.eval()
-    try:
-        with torch.no_grad():
-            x = images[:, None].expand(b, len(ks), c, h, w).flatten(0, 1)                    # (B*|K|,C,H,W)
-            recon = inpaint(model, x, masks.flatten(0, 1), max_batch=max_batch)            # one pass over all B*|K|*n copies
-            amaps = msgms_anomaly_map(x, recon, scales=scales, filter_size=filter_size)    # (B*|K|,1,H,W)
-            amap = amaps.view(b, len(ks), 1, h, w).mean(1)
-    finally:
-        model.train(was_training)
+    x, masks = grid_views(images, ks, n, generator=generator)                        # (B*|K|,C,H,W), (B*|K|,n,1,H,W)
+    with evaluating(model):
+        recon = inpaint(model, x, masks, max_batch=max_batch)                          # one pass over all B*|K|*n copies
+        amaps = msgms_anomaly_map(x, recon, scales=scales, filter_size=filter_size)    # (B*|K|,1,H,W)
+        amap = amaps.view(b, len(ks), 1, h, w).mean(1)
     return Detection(amap, image_score(amap, filter_size, score_region), recon.view(b, len(ks), -1, h, w))
 
 # %% ../nbs/05_riad.ipynb #c6407a54
@@ -119,3 +107,40 @@ def riad_step(model:nn.Module, # inpainting network, in train mode
     k = ks[int(torch.randint(len(ks), (1,), generator=generator))]
     recon = reconstruct(model, images, k, n, generator=generator, max_batch=max_batch)
     return riad_loss(images, recon, lambda_g=lambda_g, lambda_s=lambda_s)
+
+# %% ../nbs/05_riad.ipynb #398b5c75
+register_backbone(Backbone("unet", "RIAD's U-Net (03_unet)", PRESETS, lambda preset, channels: unet_from_preset(preset, channels)),
+                  module=__name__)
+
+@dataclass(frozen=True)
+class RIADSettings(Settings):
+    "RIAD's settings: the backbone and its preset, the grid masks, and the detector's filter and score region."
+    backbone:str = setting("unet", "inpainting network: a registered backbone (unet, misf)")
+    preset:str = setting("tiny", "size preset of the backbone (paper, small, tiny)")
+    ks:tuple = setting((2, 4, 8, 16), "region sizes K of the grid masks, comma-separated", lo=1, hi=1024)
+    n:int = setting(3, "number of disjoint mask sets per region size", lo=2, hi=64)
+    filter_size:int = setting(21, "side of the mean filter of the anomaly map (eq. 8), odd", lo=1, hi=255, odd=True)
+    score_region:str = setting("valid", "image score = max of the map over positions whose whole filter window is inside the "
+                                        "image (valid) or over the whole map (full)", choices=("valid", "full"))
+    def check(self):
+        try: b = get_backbone(self.backbone)
+        except ValueError as e: raise SettingsError(f"backbone: {e}") from None
+        if self.preset not in b.presets:
+            raise SettingsError(f"preset must be one of {', '.join(sorted(b.presets))} for backbone {self.backbone!r}, got {self.preset!r}")
+
+def _riad_detect(model, images, s:RIADSettings, *, generator=None, max_batch=None) -> Detection:
+    return detect(model, images, s.ks, s.n, filter_size=s.filter_size, generator=generator, max_batch=max_batch, score_region=s.score_region)
+
+def _riad_migrate(d:dict, version:int) -> dict:
+    if version == 1: d = {"backbone": "unet", "score_region": "full", **d}   # release 0.0.1: a plain dict, score_region added late
+    return d
+
+def _riad_multiple(s:RIADSettings, model) -> int: return int(np.lcm.reduce([*s.ks, getattr(model, "size_multiple", 1)]))
+
+METHOD = register_method(Method(
+    "riad", "RIAD (Zavrtanik et al. 2021): grid-mask inpainting, MSGMS anomaly maps over several region sizes", RIADSettings,
+    build=lambda s, channels: get_backbone(s.backbone).build(s.preset, channels),
+    stages=lambda s: [Stage("inpaint", partial(riad_step, ks=s.ks, n=s.n))],
+    detect=_riad_detect, size_multiple=_riad_multiple,
+    size_rule=lambda s, m: f"every region size k in {list(s.ks)} and the {s.backbone} preset {s.preset!r}, which downsamples by {m.size_multiple}",
+    map_range=(0.0, 1.0), score_of="anomaly map", preview=lambda s: len(s.ks) // 2, version=2, migrate=_riad_migrate))

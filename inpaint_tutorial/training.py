@@ -15,31 +15,17 @@ from safetensors.torch import save_file, load_file
 from safetensors import safe_open
 from tqdm.auto import tqdm
 from .core import default_device, make_generator
-from .unet import UNet
-from .riad import riad_step
+from .method import MODEL_REGISTRY, Method, Settings, model_config, build_model, method_from_config
+
+_all_ = ["MODEL_REGISTRY", "model_config", "build_model"]   # moved to 04a_method; importable from here for one more release
 
 # %% auto #0
-__all__ = ['CKPT_FORMAT', 'MODEL_REGISTRY', 'model_config', 'build_model', 'save_checkpoint', 'load_checkpoint', 'dist_info',
-           'init_distributed', 'epoch_indices', 'NonFiniteLossError', 'split_train_val', 'fit']
+__all__ = ['CKPT_FORMAT', 'save_checkpoint', 'load_checkpoint', 'dist_info', 'init_distributed', 'epoch_indices',
+           'NonFiniteLossError', 'split_train_val', 'fit', 'checkpoint_state', 'fit_method', 'MODEL_REGISTRY',
+           'model_config', 'build_model']
 
 # %% ../nbs/05a_training.ipynb #df8459a0
 CKPT_FORMAT = "inpaint_tutorial.checkpoint/1"
-MODEL_REGISTRY: dict[str, type] = {"UNet": UNet}   # class name -> class; later chapters register their networks
-
-def model_config(model:nn.Module) -> dict:
-    "The JSON-able description of `model` that rebuilds it: class name and constructor arguments (`model.config`)."
-    model = getattr(model, "module", model)  # unwrap DDP
-    if not isinstance(getattr(model, "config", None), dict):
-        raise ValueError(f"{type(model).__name__} has no `config` dict of constructor arguments: it cannot be checkpointed")
-    return {"class": type(model).__name__, **model.config}
-
-def build_model(cfg:dict) -> nn.Module:
-    "Rebuild a model from `model_config`'s description."
-    cfg = dict(cfg)
-    name = cfg.pop("class", None)
-    if name not in MODEL_REGISTRY: raise ValueError(f"unknown model class {name!r} in checkpoint config: known {sorted(MODEL_REGISTRY)}")
-    return MODEL_REGISTRY[name](**cfg)
-
 def _flatten_optimizer(opt:torch.optim.Optimizer) -> tuple[dict, dict]:
     "Optimizer state as (named tensors, JSON-able rest)."
     sd, tensors, scalars = opt.state_dict(), {}, {}
@@ -122,6 +108,9 @@ def load_checkpoint(path:str|Path, # checkpoint folder written by `save_checkpoi
         raise ValueError(f"{path} has checkpoint format {cfg.get('format')!r}; this version reads {CKPT_FORMAT!r}")
     if method is not None and cfg.get("method") != method:
         raise ValueError(f"checkpoint {path} was trained with method {cfg.get('method')!r}, not {method!r}")
+    if "method" in cfg:   # the method's identity: known method, not newer than this release, settings migrated and checked
+        m, settings = method_from_config(cfg, f"checkpoint {path}")
+        cfg.update(method_version=m.version, method_module=m.module, settings=settings.to_dict())
     if model is None: model = build_model(cfg["model"])
     else:
         diff = _config_diff(cfg["model"], model_config(model))
@@ -186,7 +175,9 @@ def split_train_val(n:int, val_fraction:float, seed:int) -> tuple[list[int], lis
 # %% ../nbs/05a_training.ipynb #63da9ab9
 def fit(model:nn.Module, # model with a `config` dict (for checkpoints)
         train_ds:Dataset, # normal training images: samples with an `.image` (C,H,W) in [0,1]
-        *, step_fn:Callable|None=None, # (model, images, generator) -> scalar loss; None: riad_step with K={2,4,8,16}, n=3
+        step:Callable, # step(model, images, *, generator) -> scalar loss, e.g. `riad_step`
+        *, params:Sequence|None=None, # the parameters to train; None: all of the model's that require gradients
+        opt:dict|None=None, # Adam keyword arguments that override lr and weight_decay (e.g. betas)
         n_epochs:int=10, bs:int=8, lr:float=1e-4, weight_decay:float=1e-5,
         lr_drop_epochs:Sequence[int]|None=None, # epochs after which lr is multiplied by 0.1; None: at 5/6 of n_epochs (paper: 250 of 300)
         val_fraction:float=0.2, # share of train_ds held out for validation and early stopping (0: none)
@@ -199,10 +190,10 @@ def fit(model:nn.Module, # model with a `config` dict (for checkpoints)
         num_workers:int=0, progress:bool=True,
         max_steps:int|None=None, # stop each epoch after this many steps (smoke tests)
        ) -> dict: # history: per-epoch losses, lr, seconds, images/s; best epoch; whether it stopped early
-    "Train `model` with `step_fn` on normal images: validation, early stopping, checkpoints, resume, AMP, DDP under torchrun."
+    "Train `model` with `step` on normal images: validation, early stopping, checkpoints, resume, AMP, DDP; returns with the best weights."
     if n_epochs < 1 or bs < 1: raise ValueError(f"n_epochs and bs must be positive, got n_epochs={n_epochs}, bs={bs}")
     if resume and out_dir is None: raise ValueError("resume=True needs out_dir")
-    step_fn = step_fn or (lambda m, x, g: riad_step(m, x, generator=g))
+    if not callable(step): raise TypeError(f"step must be a function step(model, images, *, generator) -> loss, got {type(step).__name__}")
     rank, world, local_rank = dist_info()
     device = default_device(device)
     if world > 1 and device.type == "cuda": device = torch.device("cuda", local_rank)
@@ -215,18 +206,20 @@ def fit(model:nn.Module, # model with a `config` dict (for checkpoints)
     model = model.to(device, memory_format=mem)
     net = model
     if world > 1: net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
-    opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    params = [p for p in model.parameters() if p.requires_grad] if params is None else list(params)
+    if not params: raise ValueError("fit was given no parameters to train")
+    optimizer = torch.optim.Adam(params, **{"lr": lr, "weight_decay": weight_decay, **(opt or {})})
     drops = list(lr_drop_epochs) if lr_drop_epochs is not None else [max(1, round(n_epochs * 5 / 6))]
-    sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=drops, gamma=0.1)
+    sched = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=drops, gamma=0.1)
     train_idx, val_idx = split_train_val(len(train_ds), val_fraction, seed)
     gen = make_generator(seed + 7919 * rank)   # masks and k per step: a different stream on every process
     out_dir = Path(out_dir) if out_dir is not None else None
     run_cfg = {**(config or {}), "train": dict(n_epochs=n_epochs, bs=bs, lr=lr, weight_decay=weight_decay, lr_drop_epochs=drops,
-               val_fraction=val_fraction, patience=patience, seed=seed, world_size=world)}
-    hist = dict(epochs=[], best_epoch=None, best_val_loss=None, stopped_early=False, resumed_from=None)
-    start, best, bad = 0, math.inf, 0
+               val_fraction=val_fraction, patience=patience, seed=seed, world_size=world, opt=dict(opt or {}))}
+    hist = dict(epochs=[], best_epoch=None, best_val_loss=None, stopped_early=False, finished=False, resumed_from=None)
+    start, best, bad, best_state = 0, math.inf, 0, None
     if resume and out_dir is not None and ((out_dir / "last").exists() or list(out_dir.glob(".last.old-*"))):
-        _, cfg, st = load_checkpoint(out_dir / "last", model, optimizer=opt, generator=gen, device=device)
+        _, cfg, st = load_checkpoint(out_dir / "last", model, optimizer=optimizer, generator=gen, device=device)
         start, best, bad, hist = st["epoch"] + 1, st["best"], st["bad_epochs"], st["history"]
         sched.last_epoch = start   # the optimizer already holds the scheduled lr; the schedule only needs its epoch count
         hist["resumed_from"] = st["epoch"]
@@ -235,7 +228,7 @@ def fit(model:nn.Module, # model with a `config` dict (for checkpoints)
         return DataLoader(Subset(train_ds, order), batch_size=bs, shuffle=False, num_workers=num_workers)
     def run_step(x, g):
         with torch.autocast(device.type, dtype=amp_dtype, enabled=amp):
-            return step_fn(net, x, g)
+            return step(net, x, generator=g)
     try:
         for epoch in range(start, n_epochs):
             if hist["stopped_early"]: break
@@ -243,21 +236,21 @@ def fit(model:nn.Module, # model with a `config` dict (for checkpoints)
             net.train()
             loader = batches(train_idx, epoch, True)
             bar = tqdm(loader, desc=f"epoch {epoch + 1}/{n_epochs}", disable=not progress or rank != 0, leave=False)
-            for step, batch in enumerate(bar):
-                if max_steps is not None and step >= max_steps: break
+            for i, batch in enumerate(bar):
+                if max_steps is not None and i >= max_steps: break
                 x = _images(batch).to(device, memory_format=mem, non_blocking=True)
                 loss = run_step(x, gen)
                 finite = torch.isfinite(loss.detach()).float().reshape(1)
                 if world > 1: dist.all_reduce(finite, op=dist.ReduceOp.MIN)
                 if finite.item() == 0:
                     where = f" The last good checkpoint is kept in {out_dir / 'last'}." if out_dir is not None and (out_dir / "last").exists() else ""
-                    raise NonFiniteLossError(f"loss became {loss.item()} at epoch {epoch + 1}, step {step + 1}: training stopped "
+                    raise NonFiniteLossError(f"loss became {loss.item()} at epoch {epoch + 1}, step {i + 1}: training stopped "
                                              f"(lower the learning rate or check the data for NaN/inf).{where}")
-                opt.zero_grad(set_to_none=True)
-                scaler.scale(loss).backward(); scaler.step(opt); scaler.update()
+                optimizer.zero_grad(set_to_none=True)
+                scaler.scale(loss).backward(); scaler.step(optimizer); scaler.update()
                 tot += loss.item() * len(x); cnt += len(x)
                 bar.set_postfix(loss=f"{loss.item():.4f}")
-            lr_used = opt.param_groups[0]["lr"]
+            lr_used = optimizer.param_groups[0]["lr"]
             sched.step()
             secs = time.perf_counter() - t0
             row = dict(epoch=epoch + 1, train_loss=tot / max(cnt, 1), lr=lr_used, seconds=round(secs, 3),
@@ -274,19 +267,58 @@ def fit(model:nn.Module, # model with a `config` dict (for checkpoints)
             if world > 1:   # rank 0's value decides for all: BatchNorm buffers differ slightly between processes
                 t = torch.tensor([metric], device=device if device.type == "cuda" else "cpu"); dist.broadcast(t, 0); metric = t.item()
             improved = metric < best
-            if improved: best, bad, hist["best_epoch"], hist["best_val_loss"] = metric, 0, epoch + 1, metric
+            if improved:
+                best, bad, hist["best_epoch"], hist["best_val_loss"] = metric, 0, epoch + 1, metric
+                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}   # restored at the end
             else: bad += 1
             if val_idx and bad >= patience: hist["stopped_early"] = True
+            hist["finished"] = hist["stopped_early"] or epoch + 1 == n_epochs
             if rank == 0 and out_dir is not None:
                 ck_cfg = {**run_cfg, "epoch": epoch + 1, "val_loss": row.get("val_loss")}
                 if improved: save_checkpoint(out_dir / "best", model, ck_cfg)
-                save_checkpoint(out_dir / "last", model, ck_cfg, optimizer=opt, generator=gen,
+                save_checkpoint(out_dir / "last", model, ck_cfg, optimizer=optimizer, generator=gen,
                                 state=dict(epoch=epoch, best=best, bad_epochs=bad, history=hist))
             if progress and rank == 0:
                 print(f"epoch {epoch + 1}/{n_epochs}: train {row['train_loss']:.4f}" +
                       (f", val {row['val_loss']:.4f}" if "val_loss" in row else "") + f", {row['images_per_s']:.1f} img/s")
         if world > 1: dist.barrier()
-        if out_dir is not None and (out_dir / "best").exists(): load_checkpoint(out_dir / "best", model, device=device)
+        if best_state is not None: model.load_state_dict(best_state)         # the best epoch of this call
+        elif out_dir is not None and (out_dir / "best").exists(): load_checkpoint(out_dir / "best", model, device=device)  # of an earlier call
     finally:
         if created_group: dist.destroy_process_group()
     return hist
+
+# %% ../nbs/05a_training.ipynb #de1c4ffe
+def checkpoint_state(path:str|Path) -> dict:
+    "The JSON training state stored in a resumable checkpoint (epoch, best loss, history); {} if it has none."
+    ts = _resolve_checkpoint(Path(path)) / "train_state.safetensors"
+    if not ts.is_file(): return {}
+    with safe_open(str(ts), framework="pt") as f: return json.loads(f.metadata()["json"]).get("state", {})
+
+def fit_method(method:Method, # the method whose stages to run
+               settings:Settings, # its settings
+               model:nn.Module, # the network `method.build(settings, channels)` made
+               train_ds:Dataset, # normal training images
+               *, n_epochs:int=10, # epochs of the run; stage i trains max(1, round(n_epochs * stage.epochs))
+               out_dir:str|Path|None=None, # checkpoints: out_dir/{best,last} for the last stage, out_dir/stages/<name>/ for earlier ones
+               resume:bool=False, # skip finished stages and continue the first unfinished one
+               config:dict|None=None, # extra settings recorded in the checkpoints (data, size, ...)
+               **kwargs, # the rest of `fit`'s arguments (bs, lr, seed, val_fraction, patience, device, ...)
+              ) -> dict: # the last stage's history, with the earlier stages' under "stages"
+    "Train `model` by running the method's stages in order with `fit`."
+    stages = list(method.stages(settings))
+    if not stages: raise ValueError(f"method {method.name!r} has no training stages")
+    record = {**(config or {}), **method.record(settings)}
+    hists = {}
+    for i, st in enumerate(stages):
+        sdir = None if out_dir is None else Path(out_dir) if i == len(stages) - 1 else Path(out_dir) / "stages" / st.name
+        module = st.module(model) if st.module is not None else model
+        if resume and sdir is not None and (sdir / "last").exists() and checkpoint_state(sdir / "last").get("history", {}).get("finished"):
+            load_checkpoint(sdir / "best" if (sdir / "best").exists() else sdir / "last", module)
+            hists[st.name] = checkpoint_state(sdir / "last")["history"]
+            continue
+        hists[st.name] = fit(module, train_ds, st.step, params=st.params(module) if st.params is not None else None, opt=st.opt,
+                             n_epochs=max(1, round(n_epochs * st.epochs)), out_dir=sdir, resume=resume,
+                             config={**record, "stage": st.name}, **kwargs)
+    last = hists[stages[-1].name]
+    return {**last, "stages": {k: v for k, v in hists.items() if k != stages[-1].name}} if len(stages) > 1 else last

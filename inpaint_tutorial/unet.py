@@ -47,10 +47,15 @@ class UNet(nn.Module):
         self.dec = nn.ModuleList([_Up(ws[l], ws[l - 1], skip) for l in range(depth - 1, 0, -1)])
         self.head = nn.Conv2d(ws[0], self.out_ch, 3, padding=1)
 
+    @property
+    def size_multiple(self) -> int:
+        "Image height and width must be multiples of this: the network halves them depth - 1 times."
+        return 2 ** (self.depth - 1)
+
     def features(self, x:Tensor, # (B,in_ch,H,W) images in [0,1]; H, W divisible by 2**(depth-1)
                 ) -> Tensor: # (B,width,H,W) the last decoder level's features, before the head
         "Encoder and decoder without the head: what a different head (e.g. a classifier's logits) builds on."
-        f = 2 ** (self.depth - 1)
+        f = self.size_multiple
         if x.ndim != 4 or x.shape[1] != self.in_ch:
             raise ValueError(f"UNet expects (B,{self.in_ch},H,W) images, got shape {tuple(x.shape)}")
         if x.shape[-2] % f or x.shape[-1] % f:

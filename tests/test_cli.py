@@ -84,7 +84,7 @@ def test_checkpoint_with_wrong_config_is_refused(trained, tmp_path):
     (("train", "--dataset", "synthetic", "--method", "vae"), "unknown method 'vae'"),
     (("train", "--dataset", "synthetic", "--epochs", "0"), "must be in [1, 100000]"),
     (("train", "--dataset", "synthetic", "--lr", "abc"), "expected a number"),
-    (("train", "--dataset", "synthetic", "--filter-size", "20"), "must be odd"),
+    (("train", "--dataset", "synthetic", "--filter-size", "20"), "filter_size must be an odd int"),
     (("demo", "--seed", "-3"), "must be in [0, 4294967295]"),
     (("evaluate", "--checkpoint", "/no/such/ckpt"), "no checkpoint at /no/such/ckpt"),
     (("frobnicate",), "invalid choice")])
@@ -134,8 +134,8 @@ def trained_ipad(tmp_path_factory):
 def test_ipad_train_evaluate_predict(trained_ipad, tmp_path):
     d, cat = trained_ipad
     cfg = json.loads((d / "run" / "best" / "config.json").read_text())
-    assert cfg["method"] == "ipad" and cfg["model"]["class"] == "IPAD" and cfg["settings"]["foreground"] == "auto"
-    assert cfg["model"]["recon"]["class"] == "MISF" and cfg["model"]["disc"]["class"] == "DiscriminativeUNet"
+    assert cfg["method"] == "ipad" and cfg["model"]["class"] == "inpaint_tutorial.ipad.IPAD" and cfg["settings"]["foreground"] == "auto"
+    assert cfg["model"]["recon"]["class"] == "inpaint_tutorial.misf.MISF" and cfg["model"]["disc"]["class"] == "inpaint_tutorial.ipad.DiscriminativeUNet"
     r = run("evaluate", "--checkpoint", d / "run", "--method", "ipad", "--out", tmp_path / "ev")
     assert r.returncode == 0, r.stderr
     a = json.loads((d / "run" / "metrics.json").read_text()); b = json.loads((tmp_path / "ev" / "metrics.json").read_text())
@@ -151,13 +151,13 @@ def test_method_mismatch_is_one_line(trained, trained_ipad, tmp_path):
     one_line_error(run("evaluate", "--checkpoint", trained[0] / "run", "--method", "ipad", "--out", tmp_path / "y"),
                    "trained with method 'riad', not 'ipad'")
     one_line_error(run("train", "--dataset", "synthetic", "--method", "ipad", "--backbone", "unet"), "--backbone unet")
-    one_line_error(run("train", "--dataset", "synthetic", "--backbone", "misf", "--preset", "huge"), "invalid choice")
+    one_line_error(run("train", "--dataset", "synthetic", "--backbone", "misf", "--preset", "huge"), "preset must be one of paper, small, tiny for backbone 'misf'")
 
 def test_riad_with_misf_backbone(trained, tmp_path):
     d, cat, _ = trained
     r = run("train", "--dataset", f"mvtec:{cat}", "--backbone", "misf", "--out", tmp_path / "m", *SMOKE)
     assert r.returncode == 0, r.stderr
     cfg = json.loads((tmp_path / "m" / "best" / "config.json").read_text())
-    assert cfg["method"] == "riad" and cfg["settings"]["backbone"] == "misf" and cfg["model"]["class"] == "MISF"
+    assert cfg["method"] == "riad" and cfg["settings"]["backbone"] == "misf" and cfg["model"]["class"] == "inpaint_tutorial.misf.MISF"
     r = run("evaluate", "--checkpoint", tmp_path / "m", "--method", "riad", "--out", tmp_path / "ev")
     assert r.returncode == 0, r.stderr
