@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_data.ipynb #bfbd9e82
 from __future__ import annotations
-import csv
+import csv, os
 from pathlib import Path
 from typing import NamedTuple, Sequence
 import numpy as np
@@ -20,7 +20,7 @@ __all__ = ['IMAGE_EXTS', 'SPLITS', 'ELPV_TYPES', 'TEXTURES', 'DEFECT_KINDS', 'Sa
            'array_to_image', 'load_image', 'load_mask', 'check_size', 'resize_image', 'resize_mask', 'check_split',
            'check_channels', 'list_images', 'Item', 'AnomalyDataset', 'show_batch', 'MVTecAD', 'VisA', 'FolderDataset',
            'load_elpv', 'elpv_split', 'ELPV', 'texture_photo', 'blob_mask', 'scratch_mask', 'add_defect',
-           'SyntheticDefects']
+           'SyntheticDefects', 'cache_budget', 'decoded_bytes', 'InMemory']
 
 # %% ../nbs/01_data.ipynb #05339c8b
 class Sample(NamedTuple):
@@ -569,3 +569,33 @@ class SyntheticDefects(AnomalyDataset):
 
     def load(self, i:int) -> tuple[Tensor, Tensor]:
         return self.images[i], self.masks[i]
+
+# %% ../nbs/01_data.ipynb #c1f2654e
+def cache_budget() -> int:
+    "Bytes an in-memory dataset may take: a quarter of the machine's physical memory, at most 4 GiB."
+    try: ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError): ram = 8 * 2**30
+    return int(min(ram // 4, 4 * 2**30))
+
+def decoded_bytes(dataset:AnomalyDataset) -> int:
+    "Memory the decoded, resized samples of `dataset` take as float32 tensors."
+    h, w = dataset.size
+    return len(dataset) * (dataset.channels + (1 if dataset.has_masks else 0)) * h * w * 4
+
+class InMemory(Dataset):
+    "A reader's samples decoded and resized once, then served from memory; reads like the reader it wraps."
+    def __init__(self, dataset:AnomalyDataset, # the reader to cache
+                 workers:int=0, # DataLoader processes that decode in parallel (0: in this process)
+                ):
+        self.dataset = dataset
+        loader = torch.utils.data.DataLoader(dataset, batch_size=16, num_workers=workers)
+        parts = list(loader)
+        self.images = torch.cat([b.image for b in parts]); self.masks = torch.cat([b.mask for b in parts])
+    def __len__(self) -> int: return len(self.dataset)
+    def __getitem__(self, i:int) -> Sample:
+        it = self.dataset.items[i]
+        return Sample(self.images[i], self.masks[i], it.label, it.defect, str(it.image))
+    def __getattr__(self, name):   # size, channels, has_masks, fills_frame, labels, items ... of the wrapped reader
+        if name == "dataset": raise AttributeError(name)
+        return getattr(self.dataset, name)
+    def __repr__(self): return f"InMemory({self.dataset!r})"

@@ -183,7 +183,9 @@ def fit(model:nn.Module, # model with a `config` dict (for checkpoints)
         val_fraction:float=0.2, # share of train_ds held out for validation and early stopping (0: none)
         patience:int=20, # epochs without validation improvement before stopping
         seed:int=0, device:str|torch.device|None=None,
-        amp:bool|None=None, channels_last:bool|None=None, # None: on for CUDA, off otherwise
+        amp:bool|None=None, # mixed precision (bfloat16 where supported, else float16 with loss scaling); None: on for CUDA only
+        channels_last:bool|None=None, # channels-last memory layout; None: on for CUDA only
+        compile:bool=False, # train through `torch.compile(model)`
         out_dir:str|Path|None=None, # checkpoints go to out_dir/last and out_dir/best; None: no checkpoints
         resume:bool=False, # continue from out_dir/last if it exists
         config:dict|None=None, # extra settings recorded in the checkpoints' config.json (method, data, ...)
@@ -200,12 +202,13 @@ def fit(model:nn.Module, # model with a `config` dict (for checkpoints)
     created_group = init_distributed(device)
     amp = device.type == "cuda" if amp is None else amp
     channels_last = device.type == "cuda" if channels_last is None else channels_last
-    amp_dtype = torch.bfloat16 if device.type == "cuda" and torch.cuda.is_bf16_supported() else torch.float16
+    amp_dtype = torch.float16 if device.type == "cuda" and not torch.cuda.is_bf16_supported() else torch.bfloat16
     scaler = torch.amp.GradScaler("cuda", enabled=amp and amp_dtype == torch.float16 and device.type == "cuda")
     mem = torch.channels_last if channels_last else torch.contiguous_format
     model = model.to(device, memory_format=mem)
     net = model
     if world > 1: net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+    if compile: net = torch.compile(net)
     params = [p for p in model.parameters() if p.requires_grad] if params is None else list(params)
     if not params: raise ValueError("fit was given no parameters to train")
     optimizer = torch.optim.Adam(params, **{"lr": lr, "weight_decay": weight_decay, **(opt or {})})
@@ -233,12 +236,15 @@ def fit(model:nn.Module, # model with a `config` dict (for checkpoints)
         for epoch in range(start, n_epochs):
             if hist["stopped_early"]: break
             t0, tot, cnt = time.perf_counter(), 0.0, 0
+            spent = dict(data=0.0, forward_backward=0.0, optimizer=0.0)   # where the epoch's time goes
             net.train()
             loader = batches(train_idx, epoch, True)
             bar = tqdm(loader, desc=f"epoch {epoch + 1}/{n_epochs}", disable=not progress or rank != 0, leave=False)
+            tick = time.perf_counter()
             for i, batch in enumerate(bar):
                 if max_steps is not None and i >= max_steps: break
                 x = _images(batch).to(device, memory_format=mem, non_blocking=True)
+                tock = time.perf_counter(); spent["data"] += tock - tick
                 loss = run_step(x, gen)
                 finite = torch.isfinite(loss.detach()).float().reshape(1)
                 if world > 1: dist.all_reduce(finite, op=dist.ReduceOp.MIN)
@@ -247,21 +253,27 @@ def fit(model:nn.Module, # model with a `config` dict (for checkpoints)
                     raise NonFiniteLossError(f"loss became {loss.item()} at epoch {epoch + 1}, step {i + 1}: training stopped "
                                              f"(lower the learning rate or check the data for NaN/inf).{where}")
                 optimizer.zero_grad(set_to_none=True)
-                scaler.scale(loss).backward(); scaler.step(optimizer); scaler.update()
+                scaler.scale(loss).backward()
+                tick = time.perf_counter(); spent["forward_backward"] += tick - tock
+                scaler.step(optimizer); scaler.update()
                 tot += loss.item() * len(x); cnt += len(x)
                 bar.set_postfix(loss=f"{loss.item():.4f}")
+                tock, tick = tick, time.perf_counter(); spent["optimizer"] += tick - tock
             lr_used = optimizer.param_groups[0]["lr"]
             sched.step()
             secs = time.perf_counter() - t0
             row = dict(epoch=epoch + 1, train_loss=tot / max(cnt, 1), lr=lr_used, seconds=round(secs, 3),
                        images_per_s=round(cnt * world / secs, 2))
             if val_idx:
+                tv = time.perf_counter()
                 model.eval(); vtot, vcnt, vg = 0.0, 0, make_generator(seed + 1)
                 with torch.no_grad():
                     for batch in batches(val_idx, epoch, False):
                         x = _images(batch).to(device, memory_format=mem)
                         vtot += run_step(x, vg).item() * len(x); vcnt += len(x)
                 row["val_loss"] = vtot / vcnt
+                spent["validation"] = time.perf_counter() - tv
+            row["time"] = {k: round(v, 3) for k, v in spent.items()}
             hist["epochs"].append(row)
             metric = row.get("val_loss", row["train_loss"])
             if world > 1:   # rank 0's value decides for all: BatchNorm buffers differ slightly between processes
@@ -313,6 +325,14 @@ def fit_method(method:Method, # the method whose stages to run
     for i, st in enumerate(stages):
         sdir = None if out_dir is None else Path(out_dir) if i == len(stages) - 1 else Path(out_dir) / "stages" / st.name
         module = st.module(model) if st.module is not None else model
+        if st.estimate is not None:   # closed form: one pass over the training set, no epochs, nothing to resume
+            t0 = time.perf_counter()
+            st.estimate(module, train_ds, device=default_device(kwargs.get("device")), bs=kwargs.get("bs", 8))
+            hists[st.name] = dict(epochs=[], best_epoch=None, best_val_loss=None, stopped_early=False, finished=True,
+                                  closed_form=True, seconds=round(time.perf_counter() - t0, 3))
+            if sdir is not None and dist_info()[0] == 0:
+                for kind in ("best", "last"): save_checkpoint(sdir / kind, module, {**record, "stage": st.name})
+            continue
         if resume and sdir is not None and (sdir / "last").exists() and checkpoint_state(sdir / "last").get("history", {}).get("finished"):
             load_checkpoint(sdir / "best" if (sdir / "best").exists() else sdir / "last", module)
             hists[st.name] = checkpoint_state(sdir / "last")["history"]

@@ -7,6 +7,7 @@ import pytest
 import torch
 from safetensors.torch import save_file
 from inpaint_tutorial.core import make_generator, fake_mvtec
+from inpaint_tutorial.data import SyntheticDefects
 from inpaint_tutorial.method import (Detection, Method, Settings, SettingsError, Stage, setting, list_methods, get_method,
                                      register_method, check_size, model_config, build_model, evaluating, forward_chunked)
 from inpaint_tutorial.training import save_checkpoint, load_checkpoint
@@ -20,8 +21,12 @@ SMOKE = ["--size", "32", "--epochs", "2", "--steps-per-epoch", "2", "--quiet"]
 
 def images(c, b=2, size=32, seed=1): return torch.rand(b, c, size, size, generator=make_generator(seed))
 
+def prepared(m, c=1, size=32):
+    "The method's default settings, prepared for a small training set (as the pipeline does before building)."
+    return m.prepare(m.Settings(), SyntheticDefects("train", size=size, n_train=8, channels=c))
+
 def test_builtin_methods_are_registered():
-    assert METHODS[:2] == ["riad", "ipad"]
+    assert METHODS[:4] == ["riad", "ipad", "pixelstats", "ae"]
 
 @pytest.mark.parametrize("name", METHODS)
 def test_settings_round_trip_json_and_refuse_bad_values(name):
@@ -36,7 +41,7 @@ def test_settings_round_trip_json_and_refuse_bad_values(name):
 @pytest.mark.parametrize("name", METHODS)
 @pytest.mark.parametrize("c", [1, 3])
 def test_build_and_detect(name, c):
-    m = get_method(name); s = m.Settings()
+    m = get_method(name); s = prepared(m, c)
     net = m.build(s, c)
     assert isinstance(net.config, dict) and isinstance(net.size_multiple, int)
     assert model_config(build_model(model_config(net))) == model_config(net)
@@ -56,12 +61,19 @@ def test_build_and_detect(name, c):
 
 @pytest.mark.parametrize("name", METHODS)
 def test_every_stage_gives_a_finite_loss_and_gradients(name):
-    m = get_method(name); s = m.Settings()
+    m = get_method(name); s = prepared(m)
     net = m.build(s, 1)
     stages = m.stages(s)
     assert stages and all(isinstance(st, Stage) for st in stages)
     for st in stages:
         module = st.module(net) if st.module else net
+        if st.estimate is not None:   # a closed-form stage: it must change the network's state, to finite values
+            before = {k: v.clone() for k, v in module.state_dict().items()}
+            st.estimate(module, SyntheticDefects("train", size=32, n_train=8), device="cpu", bs=4)
+            after = module.state_dict()
+            assert all(torch.isfinite(v.double()).all() for v in after.values())
+            assert any(not torch.equal(before[k], after[k]) for k in before)
+            continue
         module.train(); module.zero_grad()
         torch.manual_seed(0)
         loss = st.step(module, images(1, b=3), generator=make_generator(2))
@@ -74,7 +86,7 @@ def test_every_stage_gives_a_finite_loss_and_gradients(name):
 FRESH = """
 import json, sys, torch
 from inpaint_tutorial.training import load_checkpoint
-assert not any(k in sys.modules for k in ("inpaint_tutorial.riad", "inpaint_tutorial.ipad", "inpaint_tutorial.misf")), "imported too early"
+assert not any(k in sys.modules for k in ("inpaint_tutorial.riad", "inpaint_tutorial.ipad", "inpaint_tutorial.misf", "inpaint_tutorial.baselines")), "imported too early"
 from inpaint_tutorial.method import method_from_config
 from inpaint_tutorial.core import make_generator
 model, cfg, _ = load_checkpoint(sys.argv[1])
@@ -91,7 +103,7 @@ def fresh_load(path, x_path):
 
 @pytest.mark.parametrize("name", METHODS)
 def test_checkpoint_loads_in_a_fresh_process_with_the_same_scores(name, tmp_path):
-    m = get_method(name); s = m.Settings()
+    m = get_method(name); s = prepared(m)
     torch.manual_seed(0)
     net = m.build(s, 1).eval()
     save_checkpoint(tmp_path / "ck", net, {**m.record(s), "size": 32, "channels": 1})
@@ -148,7 +160,7 @@ def test_a_new_method_needs_one_registration_line(tmp_path, capsys):
     assert "image size 34 must be a multiple of 4" in capsys.readouterr().err and not (tmp_path / "bad").exists()
 
 # --- checkpoints written by release 0.0.1 (configs as it wrote them; weights from the network they describe) ---
-LEGACY = ROOT / "tests" / "data" / "legacy_configs"
+LEGACY = ROOT / "tests" / "fixtures" / "legacy_configs"
 
 def write_legacy(name, folder):
     cfg = json.loads((LEGACY / f"{name}.json").read_text())
