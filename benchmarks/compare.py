@@ -34,6 +34,8 @@ def parse_args(argv=None):
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--bs", type=int, default=8)
     p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+                   help="fp32 (contiguous layout): the precision the committed tables were measured in; bf16: bfloat16 autocast + channels-last")
     p.add_argument("--preset", default="tiny", help="size of every network (U-Net, MISF and discriminative U-Net presets)")
     p.add_argument("--max-train", type=int, default=None, help="elpv: training cells (seeded subsample)")
     p.add_argument("--max-test", type=int, default=None, help="elpv: test cells (seeded, both classes in proportion)")
@@ -59,7 +61,8 @@ def run_one(a, variant:str, seed:int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         r = pipeline.train(method, settings, spec, size=a.size, out=Path(tmp) / "run", n_epochs=a.epochs, bs=a.bs, lr=a.lr, seed=seed,
-                           device="cpu", val_fraction=0.2, patience=1000, evaluate_test=False, progress=False)
+                           device="cpu", val_fraction=0.2, patience=1000, evaluate_test=False, progress=False,
+                           amp=a.precision == "bf16", channels_last=a.precision == "bf16")
         train_s = time.perf_counter() - t0
         test_ds = pipeline.open_dataset(spec, "test", a.size, seed=seed, channels=r["channels"])
         res = pipeline.evaluate(method, r["settings"], r["model"], test_ds, Path(tmp) / "eval", device="cpu", seed=seed)
@@ -74,7 +77,7 @@ def main(argv=None):
                f"| torch threads {torch.get_num_threads()} | device cpu")
     title = (f"{a.dataset}: {a.size} px, {a.epochs} epochs, batch {a.bs}, lr {a.lr}, preset {a.preset}, K=(2,4,8,16), n=3, "
              f"seeds {','.join(map(str, a.seeds))}" + (f", max_train {a.max_train}" if a.max_train else "")
-             + (f", max_test {a.max_test}" if a.max_test else ""))
+             + (f", max_test {a.max_test}" if a.max_test else "") + (", bf16 + channels-last" if a.precision == "bf16" else ""))
     print("machine:", machine); print("config:", title); print("command: python benchmarks/compare.py", *(argv or sys.argv[1:]))
     rows = []
     for variant in a.methods:

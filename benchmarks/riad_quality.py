@@ -39,6 +39,8 @@ def parse_args(argv=None):
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--bs", type=int, default=8)
     p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+                   help="fp32 (contiguous layout): the precision the committed tables were measured in; bf16: bfloat16 autocast + channels-last")
     p.add_argument("--n-train", type=int, default=64, help="training images (20%% of them are held out for validation)")
     p.add_argument("--ks", type=ints, default=(2, 4, 8, 16), help="region sizes K, comma separated (training and detection)")
     p.add_argument("--n", type=int, default=3, help="disjoint mask sets per k")
@@ -69,6 +71,7 @@ def train_seed(a, seed:int):
     with tempfile.TemporaryDirectory() as tmp:   # `fit` returns the best-validation weights, like the demo
         t0 = time.perf_counter()
         hist = fit(model, train_ds, step, n_epochs=a.epochs, bs=a.bs, lr=a.lr, seed=seed, device="cpu",
+                   amp=a.precision == "bf16", channels_last=a.precision == "bf16",
                    out_dir=tmp, val_fraction=a.val_fraction, patience=a.patience, progress=False)
         train_s = time.perf_counter() - t0
     return model, test_ds, dict(train_s=train_s, best_epoch=hist["best_epoch"], best_val=hist["best_val_loss"])

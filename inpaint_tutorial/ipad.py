@@ -99,7 +99,8 @@ def ipad_step(model:nn.Module, # an `IPAD` (or a DDP wrapper of one), in train m
     "IPAD's training loss of one batch: synthesize pseudo-anomalies, inpaint them away, segment them."
     b, c, h, w = check_images(images).shape
     if foreground not in ("auto", "full"): raise ValueError(f"foreground must be 'auto' or 'full', got {foreground!r}")
-    syn = synthesize_batch(images, generator=generator, foregrounds=None if foreground == "auto" else "full", **(synth or {}))
+    with torch.autocast(images.device.type, enabled=False):   # the data are made in float32, also under mixed precision
+        syn = synthesize_batch(images, generator=generator, foregrounds=None if foreground == "auto" else "full", **(synth or {}))
     k = ks[int(torch.randint(len(ks), (1,), generator=generator))]
     masks = batch_grid_masks(b, (h, w), k, n, generator=generator, device=images.device)
     recon, logits = model(syn.image.to(images), masks)

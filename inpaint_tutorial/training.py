@@ -4,7 +4,7 @@
 
 # %% ../nbs/05a_training.ipynb #c1425fe8
 from __future__ import annotations
-import json, math, os, shutil, time, uuid
+import copy, json, math, os, shutil, time, uuid
 from pathlib import Path
 from typing import Callable, Sequence
 import torch
@@ -21,8 +21,8 @@ _all_ = ["MODEL_REGISTRY", "model_config", "build_model"]   # moved to 04a_metho
 
 # %% auto #0
 __all__ = ['CKPT_FORMAT', 'save_checkpoint', 'load_checkpoint', 'dist_info', 'init_distributed', 'epoch_indices',
-           'NonFiniteLossError', 'split_train_val', 'fit', 'checkpoint_state', 'fit_method', 'MODEL_REGISTRY',
-           'model_config', 'build_model']
+           'NonFiniteLossError', 'native_bf16_cpu', 'fast_defaults', 'run_step_factory', 'split_train_val', 'fit',
+           'checkpoint_state', 'fit_method', 'MODEL_REGISTRY', 'model_config', 'build_model']
 
 # %% ../nbs/05a_training.ipynb #df8459a0
 CKPT_FORMAT = "inpaint_tutorial.checkpoint/1"
@@ -163,6 +163,31 @@ class NonFiniteLossError(FloatingPointError):
 def _images(batch) -> Tensor:
     return batch.image if hasattr(batch, "image") else batch[0] if isinstance(batch, (list, tuple)) else batch
 
+def native_bf16_cpu() -> bool:
+    "Whether this CPU computes in bfloat16 natively (AVX-512 BF16 or AMX), where bfloat16 autocast pays."
+    cpu = getattr(torch, "cpu", None)
+    return any(bool(getattr(cpu, f, lambda: False)()) for f in ("_is_avx512_bf16_supported", "_is_amx_tile_supported"))
+
+def fast_defaults(device:torch.device) -> bool:
+    "The default of `fit`'s amp and channels_last: on for CUDA and for CPUs with native bfloat16 (measured: benchmarks/train_speed.py)."
+    return device.type == "cuda" or (device.type == "cpu" and native_bf16_cpu())
+
+def run_step_factory(net, device, amp:bool, amp_dtype, step:Callable) -> Callable:
+    "(images, generator) -> the step's loss, under autocast when `amp`."
+    def run_step(x, g):
+        with torch.autocast(device.type, dtype=amp_dtype, enabled=amp):
+            return step(net, x, generator=g)
+    return run_step
+
+def _epoch_estimate(model, train_ds, train_idx, val_idx, step, bs, device, mem, amp, amp_dtype) -> float:
+    "Seconds one epoch would take: one forward + backward on a copy of the model, times the epoch's batches (validation at a third)."
+    probe = copy.deepcopy(model).train()            # the model itself (its BatchNorm statistics) is left untouched
+    x = torch.stack([_images(train_ds[i]) for i in train_idx[:bs]]).to(device, memory_format=mem)
+    t0 = time.perf_counter()
+    run_step_factory(probe, device, amp, amp_dtype, step)(x, make_generator(0)).backward()
+    per_batch = time.perf_counter() - t0
+    return per_batch * (math.ceil(len(train_idx) / bs) + math.ceil(len(val_idx) / bs) / 3)
+
 def split_train_val(n:int, val_fraction:float, seed:int) -> tuple[list[int], list[int]]:
     "Seeded split of range(n) into (train, validation) index lists."
     if not 0 <= val_fraction < 1: raise ValueError(f"val_fraction must be in [0, 1), got {val_fraction}")
@@ -182,9 +207,10 @@ def fit(model:nn.Module, # model with a `config` dict (for checkpoints)
         lr_drop_epochs:Sequence[int]|None=None, # epochs after which lr is multiplied by 0.1; None: at 5/6 of n_epochs (paper: 250 of 300)
         val_fraction:float=0.2, # share of train_ds held out for validation and early stopping (0: none)
         patience:int=20, # epochs without validation improvement before stopping
+        max_minutes:float|None=None, # wall-clock budget of the training: no epoch starts that would end past it; lr x 0.1 at 5/6 of it
         seed:int=0, device:str|torch.device|None=None,
-        amp:bool|None=None, # mixed precision (bfloat16 where supported, else float16 with loss scaling); None: on for CUDA only
-        channels_last:bool|None=None, # channels-last memory layout; None: on for CUDA only
+        amp:bool|None=None, # mixed precision (bfloat16 where supported, else float16 with loss scaling); None: `fast_defaults`
+        channels_last:bool|None=None, # channels-last memory layout; None: `fast_defaults`
         compile:bool=False, # train through `torch.compile(model)`
         out_dir:str|Path|None=None, # checkpoints go to out_dir/last and out_dir/best; None: no checkpoints
         resume:bool=False, # continue from out_dir/last if it exists
@@ -200,8 +226,9 @@ def fit(model:nn.Module, # model with a `config` dict (for checkpoints)
     device = default_device(device)
     if world > 1 and device.type == "cuda": device = torch.device("cuda", local_rank)
     created_group = init_distributed(device)
-    amp = device.type == "cuda" if amp is None else amp
-    channels_last = device.type == "cuda" if channels_last is None else channels_last
+    fast = fast_defaults(device)
+    amp = fast if amp is None else amp
+    channels_last = fast if channels_last is None else channels_last
     amp_dtype = torch.float16 if device.type == "cuda" and not torch.cuda.is_bf16_supported() else torch.bfloat16
     scaler = torch.amp.GradScaler("cuda", enabled=amp and amp_dtype == torch.float16 and device.type == "cuda")
     mem = torch.channels_last if channels_last else torch.contiguous_format
@@ -212,14 +239,15 @@ def fit(model:nn.Module, # model with a `config` dict (for checkpoints)
     params = [p for p in model.parameters() if p.requires_grad] if params is None else list(params)
     if not params: raise ValueError("fit was given no parameters to train")
     optimizer = torch.optim.Adam(params, **{"lr": lr, "weight_decay": weight_decay, **(opt or {})})
-    drops = list(lr_drop_epochs) if lr_drop_epochs is not None else [max(1, round(n_epochs * 5 / 6))]
+    drops = [] if max_minutes is not None else list(lr_drop_epochs) if lr_drop_epochs is not None else [max(1, round(n_epochs * 5 / 6))]
     sched = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=drops, gamma=0.1)
     train_idx, val_idx = split_train_val(len(train_ds), val_fraction, seed)
     gen = make_generator(seed + 7919 * rank)   # masks and k per step: a different stream on every process
     out_dir = Path(out_dir) if out_dir is not None else None
     run_cfg = {**(config or {}), "train": dict(n_epochs=n_epochs, bs=bs, lr=lr, weight_decay=weight_decay, lr_drop_epochs=drops,
-               val_fraction=val_fraction, patience=patience, seed=seed, world_size=world, opt=dict(opt or {}))}
-    hist = dict(epochs=[], best_epoch=None, best_val_loss=None, stopped_early=False, finished=False, resumed_from=None)
+               val_fraction=val_fraction, patience=patience, seed=seed, world_size=world, opt=dict(opt or {}), max_minutes=max_minutes,
+               amp=bool(amp), amp_dtype=str(amp_dtype).replace("torch.", "") if amp else None, channels_last=bool(channels_last))}
+    hist = dict(epochs=[], best_epoch=None, best_val_loss=None, stopped_early=False, stopped_by_budget=False, finished=False, resumed_from=None)
     start, best, bad, best_state = 0, math.inf, 0, None
     if resume and out_dir is not None and ((out_dir / "last").exists() or list(out_dir.glob(".last.old-*"))):
         _, cfg, st = load_checkpoint(out_dir / "last", model, optimizer=optimizer, generator=gen, device=device)
@@ -229,12 +257,24 @@ def fit(model:nn.Module, # model with a `config` dict (for checkpoints)
     def batches(idx, epoch, shuffle):
         order = [idx[i] for i in epoch_indices(len(idx), epoch, seed, rank, world)] if shuffle else idx
         return DataLoader(Subset(train_ds, order), batch_size=bs, shuffle=False, num_workers=num_workers)
-    def run_step(x, g):
-        with torch.autocast(device.type, dtype=amp_dtype, enabled=amp):
-            return step(net, x, generator=g)
+    run_step = run_step_factory(net, device, amp, amp_dtype, step)
+    budget = None if max_minutes is None else 60.0 * max_minutes
+    if budget is not None:
+        if budget <= 0: raise ValueError(f"max_minutes must be positive, got {max_minutes}")
+        # with a budget the learning rate drops by time (below), not by epoch: `drops` is empty
+        est = _epoch_estimate(model, train_ds, train_idx, val_idx, step, bs, device, mem, amp, amp_dtype)
+        if est > budget: raise ValueError(f"a budget of {max_minutes:g} min is too short for one epoch: one epoch of {len(train_idx)} training "
+                                          f"images (+ {len(val_idx)} validation) takes about {est / 60:.1f} min here (timed on one batch)")
+    t_start, dropped = time.perf_counter(), False
     try:
         for epoch in range(start, n_epochs):
             if hist["stopped_early"]: break
+            if budget is not None:
+                elapsed, last = time.perf_counter() - t_start, hist["epochs"][-1]["seconds"] + hist["epochs"][-1]["time"].get("validation", 0) if hist["epochs"] else 0.0
+                if elapsed + last > budget: hist["stopped_by_budget"] = True; break
+                if not dropped and elapsed > budget * 5 / 6:
+                    for group in optimizer.param_groups: group["lr"] *= 0.1
+                    dropped = True
             t0, tot, cnt = time.perf_counter(), 0.0, 0
             spent = dict(data=0.0, forward_backward=0.0, optimizer=0.0)   # where the epoch's time goes
             net.train()
@@ -284,7 +324,8 @@ def fit(model:nn.Module, # model with a `config` dict (for checkpoints)
                 best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}   # restored at the end
             else: bad += 1
             if val_idx and bad >= patience: hist["stopped_early"] = True
-            hist["finished"] = hist["stopped_early"] or epoch + 1 == n_epochs
+            hist["finished"] = hist["stopped_early"] or epoch + 1 == n_epochs or (
+                budget is not None and time.perf_counter() - t_start + row["seconds"] + spent.get("validation", 0) > budget)
             if rank == 0 and out_dir is not None:
                 ck_cfg = {**run_cfg, "epoch": epoch + 1, "val_loss": row.get("val_loss")}
                 if improved: save_checkpoint(out_dir / "best", model, ck_cfg)

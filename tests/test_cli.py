@@ -161,3 +161,26 @@ def test_riad_with_misf_backbone(trained, tmp_path):
     assert cfg["method"] == "riad" and cfg["settings"]["backbone"] == "misf" and cfg["model"]["class"] == "inpaint_tutorial.misf.MISF"
     r = run("evaluate", "--checkpoint", tmp_path / "m", "--method", "riad", "--out", tmp_path / "ev")
     assert r.returncode == 0, r.stderr
+
+def test_non_square_size_train_evaluate_predict(tmp_path):
+    "--size WIDTHxHEIGHT: a wide part trained at 64x32; the checkpoint keeps (H, W) and predict writes 64x32 maps."
+    cat = fake_mvtec(tmp_path, "wide", size=(40, 80), n_train=6, defects={"scratch": 2})
+    r = run("train", "--dataset", f"mvtec:{cat}", "--size", "64x32", "--out", tmp_path / "run", "--epochs", "1", "--steps-per-epoch", "2", "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert "AspectWarning" not in r.stderr                                # 80x40 images at 64x32: the same aspect ratio
+    cfg = json.loads((tmp_path / "run" / "best" / "config.json").read_text())
+    assert cfg["size"] == [32, 64]
+    r = run("predict", cat / "test" / "scratch", "--checkpoint", tmp_path / "run", "--out", tmp_path / "pr")
+    assert r.returncode == 0, r.stderr
+    from PIL import Image
+    assert Image.open(next((tmp_path / "pr" / "maps").glob("*.png"))).size == (64, 32)
+    one_line_error(run("train", "--dataset", f"mvtec:{cat}", "--size", "64x40", "--out", tmp_path / "bad"), "image height 40 must be a multiple of 16")
+    assert not (tmp_path / "bad").exists()
+    r = run("train", "--dataset", f"mvtec:{cat}", "--size", "32", "--out", tmp_path / "sq", "--epochs", "1", "--steps-per-epoch", "1", "--quiet", "--no-eval")
+    assert r.returncode == 0 and "stretches its aspect ratio by 2.00" in r.stderr, r.stderr
+
+def test_budget_too_short_is_refused_before_writing(tmp_path):
+    cat = fake_mvtec(tmp_path, "widget", size=64, n_train=8, defects={"scratch": 1})
+    one_line_error(run("train", "--dataset", f"mvtec:{cat}", "--size", "64", "--budget-minutes", "0.01", "--out", tmp_path / "run"),
+                   "too short for one epoch")
+    assert not (tmp_path / "run").exists()
