@@ -335,6 +335,7 @@ def fit(model:nn.Module, # model with a `config` dict (for checkpoints)
                 print(f"epoch {epoch + 1}/{n_epochs}: train {row['train_loss']:.4f}" +
                       (f", val {row['val_loss']:.4f}" if "val_loss" in row else "") + f", {row['images_per_s']:.1f} img/s")
         if world > 1: dist.barrier()
+        model.to(memory_format=torch.contiguous_format)   # hand the model back in the layout it is saved and loaded in
         if best_state is not None: model.load_state_dict(best_state)         # the best epoch of this call
         elif out_dir is not None and (out_dir / "best").exists(): load_checkpoint(out_dir / "best", model, device=device)  # of an earlier call
     finally:
