@@ -15,12 +15,13 @@ Usage (from the repository root, one run at a time; minutes on a 2-core CPU):
     python benchmarks/compare.py --dataset elpv --epochs 10 --max-train 300 --max-test 300
     python benchmarks/compare.py --dataset synthetic --methods ipad --seeds 0   # one method, one seed
 """
-import argparse, json, platform, statistics, sys, tempfile, time
+import argparse, platform, sys, tempfile, time
 from pathlib import Path
 import torch
 from inpaint_tutorial import pipeline
 from inpaint_tutorial.method import get_method
 from inpaint_tutorial.unet import count_params
+from summary import summarize, print_table, write_results
 
 VARIANTS = {"riad-unet": ("riad", dict(backbone="unet")), "riad-misf": ("riad", dict(backbone="misf")), "ipad": ("ipad", {})}   # (method, settings)
 KEYS = ("image_auroc", "pixel_auroc", "aupro", "train_s", "infer_ms")
@@ -87,18 +88,10 @@ def main(argv=None):
             runs.append(r)
             print(f"{variant:10s} seed {seed}: " + "  ".join(f"{k} {r[k]:.4f}" for k in KEYS if k in r)
                   + f"  (params {r['params']:,}, best epoch {r['best_epoch']}, {r['n_train']} train / {r['n_test']} test)", flush=True)
-        keys = [k for k in KEYS if k in runs[0]]
-        mean = {k: statistics.fmean(r[k] for r in runs) for k in keys}
-        std = {k: statistics.stdev([r[k] for r in runs]) if len(runs) > 1 else 0.0 for k in keys}
-        rows.append(dict(method=variant, mean=mean, std=std, runs=runs))
-    print("\n| method | " + " | ".join(KEYS) + " |")
-    for r in rows:
-        print(f"| {r['method']} | " + " | ".join(f"{r['mean'][k]:.3f} +- {r['std'][k]:.3f}" if k in r["mean"] else "n/a" for k in KEYS) + " |")
-    out = Path(a.out or Path(__file__).parent / "results" / f"compare_{a.dataset}.json")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(dict(title=title, machine=machine, command="python benchmarks/compare.py " + " ".join(argv or sys.argv[1:]),
-                                   rows=rows), indent=2))
-    print(f"results written to {out}")
+        rows.append(summarize(variant, runs, KEYS))
+    print_table(rows, KEYS)
+    write_results(Path(a.out or Path(__file__).parent / "results" / f"compare_{a.dataset}.json"), "compare.py", argv,
+                  title=title, machine=machine, rows=rows)
 
 if __name__ == "__main__":
     main()

@@ -15,12 +15,13 @@ Datasets:
     python benchmarks/real_data.py --dataset ball_screw                      # every method, 3 seeds, 30 min each
     python benchmarks/real_data.py --dataset ball_screw --budget 5 --seeds 0 --methods riad,pixelstats
 """
-import argparse, json, platform, statistics, sys, tempfile, time
+import argparse, platform, sys, tempfile, time
 from pathlib import Path
 import torch
 from inpaint_tutorial import pipeline
 from inpaint_tutorial.cli import image_size
 from inpaint_tutorial.method import get_method, list_methods
+from summary import summarize, print_table, write_results
 
 KEYS = ("image_auroc", "pixel_auroc", "aupro", "f1_max", "f1_trivial", "train_min", "epochs", "infer_ms")
 
@@ -78,19 +79,10 @@ def main(argv=None):
             print(f"{name:10s} seed {seed}: " + "  ".join(f"{k} {r[k]:.4f}" for k in KEYS if k in r), flush=True)
         ok = [r for r in runs if "error" not in r]
         if not ok: rows.append(dict(method=name, error=runs[0]["error"], runs=runs)); continue
-        runs = ok
-        keys = [k for k in KEYS if k in runs[0]]
-        rows.append(dict(method=name, mean={k: statistics.fmean(r[k] for r in runs) for k in keys},
-                         std={k: statistics.stdev([r[k] for r in runs]) if len(runs) > 1 else 0.0 for k in keys}, runs=runs))
-    print("\n| method | " + " | ".join(KEYS) + " |\n" + "|---" * (len(KEYS) + 1) + "|")
-    for r in rows:
-        if "error" in r: print(f"| {r['method']} | refused: {r['error']} |"); continue
-        print(f"| {r['method']} | " + " | ".join(f"{r['mean'][k]:.3f} +- {r['std'][k]:.3f}" if k in r["mean"] else "n/a" for k in KEYS) + " |")
-    out = Path(a.out or Path(__file__).parent / "results" / f"real_data_{a.dataset}.json")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(dict(title=title, machine=machine, command="python benchmarks/real_data.py " + " ".join(argv or sys.argv[1:]),
-                                   rows=rows), indent=2))
-    print(f"results written to {out}")
+        rows.append(summarize(name, ok, KEYS))
+    print_table(rows, KEYS)
+    write_results(Path(a.out or Path(__file__).parent / "results" / f"real_data_{a.dataset}.json"), "real_data.py", argv,
+                  title=title, machine=machine, rows=rows)
 
 if __name__ == "__main__":
     main()

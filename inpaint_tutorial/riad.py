@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_riad.ipynb #d1ba4efd
 from __future__ import annotations
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 from typing import Sequence
 import numpy as np
