@@ -349,6 +349,14 @@ def checkpoint_state(path:str|Path) -> dict:
     if not ts.is_file(): return {}
     with safe_open(str(ts), framework="pt") as f: return json.loads(f.metadata()["json"]).get("state", {})
 
+def _stage_budget(budget, t_start, stages, i):
+    "Stage i's share of what is left of the run's budget, in proportion to the epoch shares of the stages still to run."
+    if budget is None: return None
+    left = budget - (time.perf_counter() - t_start) / 60
+    rest = sum(s.epochs for s in stages[i:] if s.step is not None)
+    if left <= 0: raise ValueError(f"the budget of {budget:g} min is spent before stage {stages[i].name!r} starts")
+    return left * stages[i].epochs / rest
+
 def fit_method(method:Method, # the method whose stages to run
                settings:Settings, # its settings
                model:nn.Module, # the network `method.build(settings, channels)` made
@@ -357,13 +365,14 @@ def fit_method(method:Method, # the method whose stages to run
                out_dir:str|Path|None=None, # checkpoints: out_dir/{best,last} for the last stage, out_dir/stages/<name>/ for earlier ones
                resume:bool=False, # skip finished stages and continue the first unfinished one
                config:dict|None=None, # extra settings recorded in the checkpoints (data, size, ...)
-               **kwargs, # the rest of `fit`'s arguments (bs, lr, seed, val_fraction, patience, device, ...)
+               **kwargs, # the rest of `fit`'s arguments (bs, lr, seed, val_fraction, patience, device, ...); max_minutes is split over the stages
               ) -> dict: # the last stage's history, with the earlier stages' under "stages"
     "Train `model` by running the method's stages in order with `fit`."
     stages = list(method.stages(settings))
     if not stages: raise ValueError(f"method {method.name!r} has no training stages")
     record = {**(config or {}), **method.record(settings)}
     hists = {}
+    budget, t_start = kwargs.pop("max_minutes", None), time.perf_counter()   # one budget for the whole run, split over the stages
     for i, st in enumerate(stages):
         sdir = None if out_dir is None else Path(out_dir) if i == len(stages) - 1 else Path(out_dir) / "stages" / st.name
         module = st.module(model) if st.module is not None else model
@@ -381,6 +390,6 @@ def fit_method(method:Method, # the method whose stages to run
             continue
         hists[st.name] = fit(module, train_ds, st.step, params=st.params(module) if st.params is not None else None, opt=st.opt,
                              n_epochs=max(1, round(n_epochs * st.epochs)), out_dir=sdir, resume=resume,
-                             config={**record, "stage": st.name}, **kwargs)
+                             config={**record, "stage": st.name}, max_minutes=_stage_budget(budget, t_start, stages, i), **kwargs)
     last = hists[stages[-1].name]
     return {**last, "stages": {k: v for k, v in hists.items() if k != stages[-1].name}} if len(stages) > 1 else last
