@@ -54,7 +54,8 @@ def method_in(argv:list[str], default:str="riad") -> str:
 # %% ../nbs/20_cli.ipynb #0a147fca
 def _print_metrics(res:dict):
     keys = [k for k in ("image_auroc", "pixel_auroc", "aupro", "f1_max") if res.get(k) is not None]
-    print("  ".join(f"{k} {res[k]:.4f}" for k in keys) + f"  ({res['n_test']} test images, {res['n_anomalous']} anomalous)")
+    flag = f" (flag-all {res['f1_flag_all']:.4f})" if "f1_flag_all" in res else ""
+    print("  ".join(f"{k} {res[k]:.4f}" for k in keys) + flag + f"  ({res['n_test']} test images, {res['n_anomalous']} anomalous)")
 
 def _levers(args) -> dict:
     "fit's speed levers from --precision, --channels-last and --compile (unset: fit's defaults)."

@@ -120,7 +120,8 @@ def evaluate(method:Method, settings:Settings, model:nn.Module,
     res.update(n_test=int(len(labels)), n_anomalous=int(labels.sum()), seconds_per_image=round(secs / len(labels), 4),
                image_score=f"max of the {method.score_of}" + {"valid": " over the positions whose whole filter window lies inside the image",
                                                               "full": " over the whole map"}.get(region, ""),
-               f1_max_note="threshold chosen on the test set (oracle)")
+               f1_max_note="threshold chosen on the test set (oracle)",
+               f1_flag_all=round(2 * float(labels.mean()) / (1 + float(labels.mean())), 4))   # F1 of flagging every image: the floor F1-max must beat
     (out / "metrics.json").write_text(json.dumps(res, indent=2))
     with open(out / "scores.csv", "w", newline="") as fh:
         csv.writer(fh).writerows([("image", "label", "score")] + [(p, int(l), f"{float(v):.8f}") for p, l, v in zip(paths, labels, scores)])

@@ -32,6 +32,7 @@ def test_train_writes_checkpoint_and_metrics(trained):
     assert m["n_test"] == 7 and m["n_anomalous"] == 5
     assert 0 <= m["image_auroc"] <= 1 and 0 <= m["pixel_auroc"] <= 1 and 0 <= m["aupro"] <= 1
     assert "image_auroc" in r.stdout
+    assert m["f1_flag_all"] == round(2 * (5 / 7) / (1 + 5 / 7), 4) and f"(flag-all {m['f1_flag_all']:.4f})" in r.stdout   # F1-max beside its floor
 
 def test_evaluate_recomputes_the_same_metrics(trained, tmp_path):
     d, cat, _ = trained

@@ -1,0 +1,158 @@
+"""The CSA method, its ablations and its score sources, beside RIAD, under compare.py's protocol; with the paper's Table I shape.
+
+Rows (each trained on every seed through `inpaint_tutorial.pipeline.train`, the path `inpaint-tutorial train` takes):
+  csa         the full method: Barlow Twins pretraining of the rough encoder, refinement with CSA, consistency loss
+  csa-no-bt   without Barlow Twins (rough encoder randomly initialised)
+  csa-rough   without CSA: the rough network alone (no refinement, so no consistency loss)
+  riad        RIAD's U-Net at the same size, epochs, batch and learning rate, for reference
+Every CSA model's inpaintings are scored by every offline source (one inpainting, several scores): perceptual with the
+seeded random SqueezeNet 1.1 (the training default; the consistency target too), perceptual with a seeded random VGG-16
+(relu4_3), barlow (the method's own rough encoder), msgms and ssim. ImageNet weights are not on this machine; a user who
+has them adds `--imagenet` (torchvision's cached files) to score with them as well.
+
+Table I of the paper reports recall, TNR and AUC. Its threshold rule is not given; ours: the 95th percentile of the image
+scores of 64 normal training images (seeded), a rule that needs no defective image. F1-max (an oracle: the threshold is
+chosen on the test set) is shown next to the trivial "flag everything" F1 = 2p / (1 + p), p the share of defective images.
+
+Usage (from the repository root; minutes on a 2-core CPU):
+    python benchmarks/csa.py --dataset synthetic                         # 128 px, 30 epochs: the demo's configuration
+    python benchmarks/csa.py --dataset elpv                              # compare.py's ELPV protocol: 64 px, 10 epochs, 300 / 300
+Writes benchmarks/results/csa_<dataset>.json (table, per-seed runs, command, machine).
+"""
+import argparse, platform, sys, tempfile, time
+from dataclasses import replace
+from pathlib import Path
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Subset
+from inpaint_tutorial import pipeline
+from inpaint_tutorial.core import make_generator
+from inpaint_tutorial.method import get_method
+from inpaint_tutorial.metrics import evaluate as score_metrics
+from inpaint_tutorial.riad import grid_views, inpaint
+from inpaint_tutorial.csa import score_inpainting
+from inpaint_tutorial.unet import count_params
+from summary import summarize, print_table, write_results
+
+VARIANTS = {"csa": ("csa", {}), "csa-no-bt": ("csa", dict(pretrain=False)), "csa-rough": ("csa", dict(attention=False)),
+            "riad": ("riad", {})}
+SOURCES = {"squeezenet-random": dict(score="perceptual"), "vgg16-random": dict(score="perceptual", features="vgg16", feature_id=""),
+           "barlow": dict(score="barlow"), "msgms": dict(score="msgms"), "ssim": dict(score="ssim")}
+KEYS = ("image_auroc", "pixel_auroc", "aupro", "f1_max", "f1_trivial", "recall", "tnr", "train_s", "infer_ms")
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--dataset", default="synthetic", choices=["synthetic", "elpv"])
+    p.add_argument("--variants", default=",".join(VARIANTS))
+    p.add_argument("--sources", default=None, help=f"score sources of the CSA rows (default: all of {', '.join(SOURCES)} on synthetic; "
+                                                   "all but vgg16-random on elpv)")
+    p.add_argument("--imagenet", action="store_true", help="also score with torchvision's ImageNet SqueezeNet 1.1 (needs its cached file)")
+    p.add_argument("--seeds", default="0,1,2")
+    p.add_argument("--size", type=int, default=None, help="default 128 (synthetic), 64 (elpv, as compare.py)")
+    p.add_argument("--epochs", type=int, default=None, help="default 30 (synthetic), 10 (elpv)")
+    p.add_argument("--bs", type=int, default=8); p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--max-train", type=int, default=None, help="elpv: training cells (default 300, as compare.py)")
+    p.add_argument("--max-test", type=int, default=None, help="elpv: test cells (default 300, as compare.py)")
+    p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
+    p.add_argument("--out", default=None)
+    a = p.parse_args(argv)
+    elpv = a.dataset == "elpv"
+    a.size = a.size or (64 if elpv else 128); a.epochs = a.epochs or (10 if elpv else 30)
+    if elpv: a.max_train, a.max_test = a.max_train or 300, a.max_test or 300
+    a.variants = [v for v in a.variants.split(",") if v]
+    if bad := [v for v in a.variants if v not in VARIANTS]: p.error(f"unknown variants {bad}: choose from {list(VARIANTS)}")
+    a.sources = [s for s in (a.sources or ",".join(k for k in SOURCES if not (elpv and k == "vgg16-random"))).split(",") if s]
+    if bad := [s for s in a.sources if s not in SOURCES]: p.error(f"unknown sources {bad}: choose from {list(SOURCES)}")
+    if a.imagenet: SOURCES["squeezenet-imagenet"] = dict(score="perceptual", feature_weights="imagenet", feature_id=""); a.sources.append("squeezenet-imagenet")
+    a.seeds = [int(s) for s in a.seeds.split(",")]
+    return a
+
+def spec_of(a) -> str:
+    if a.dataset == "synthetic": return "synthetic"
+    return f"elpv:max_train={a.max_train},max_test={a.max_test}"
+
+def threshold_of(method, s, model, train_ds, seed, bs, sources=None) -> dict:
+    "Per score source: the 95th percentile of the scores of 64 seeded normal training images."
+    idx = torch.randperm(len(train_ds), generator=make_generator(seed + 1000))[:64].tolist()
+    return {k: float(np.percentile(v, 95)) for k, v in detect_all(method, s, model, Subset(train_ds, idx), seed, bs, sources)[0].items()}
+
+def detect_all(method, s, model, ds, seed, bs, sources=None):
+    "Every source's scores (and maps) for a dataset, from one inpainting per image; the default source is timed."
+    g = make_generator(seed)
+    scores, maps, labels, masks, secs = {}, {}, [], [], 0.0
+    for batch in DataLoader(ds, batch_size=bs):
+        x = batch.image
+        labels.append(batch.label if hasattr(batch, "label") else torch.zeros(len(x)))
+        if getattr(batch, "mask", None) is not None: masks.append(batch.mask)
+        t0 = time.perf_counter()
+        if method.name == "csa":
+            b, c, h, w = x.shape
+            views, vmasks = grid_views(x, s.ks, s.n, generator=g)
+            with torch.no_grad(): recon = inpaint(model.eval(), views, vmasks).clamp(0, 1).view(b, len(s.ks), c, h, w)
+            dets = {"squeezenet-random": score_inpainting(model, x, recon, s)}
+            secs += time.perf_counter() - t0
+            for k in sources or []:
+                if k not in dets: dets[k] = score_inpainting(model, x, recon, replace(s, **SOURCES[k]))
+        else:
+            dets = {"own": method.detect(model, x, s, generator=g)}; secs += time.perf_counter() - t0
+        for k, d in dets.items():
+            scores.setdefault(k, []).append(d.score.float()); maps.setdefault(k, []).append(d.anomaly_map.float())
+    cat = lambda v: torch.cat(v).numpy()
+    return ({k: cat(v) for k, v in scores.items()}, {k: torch.cat(v) for k, v in maps.items()}, cat(labels),
+            torch.cat(masks) if masks else None, secs / len(ds))
+
+def run_one(a, variant:str, seed:int) -> dict:
+    name, extra = VARIANTS[variant]
+    method = get_method(name)
+    spec = spec_of(a)
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        r = pipeline.train(method, method.Settings(**extra), spec, size=a.size, out=Path(tmp) / "run", n_epochs=a.epochs, bs=a.bs,
+                           lr=a.lr, seed=seed, device="cpu", val_fraction=0.2, patience=1000, evaluate_test=False, progress=False,
+                           amp=a.precision == "bf16", channels_last=a.precision == "bf16")
+        train_s = time.perf_counter() - t0
+    s, model = r["settings"], r["model"].eval()
+    train_ds = pipeline.open_dataset(spec, "train", a.size, seed=seed, channels=r["channels"])
+    test_ds = pipeline.open_dataset(spec, "test", a.size, seed=seed, channels=r["channels"])
+    sources = a.sources if name == "csa" else None
+    scores, maps, labels, masks, spi = detect_all(method, s, model, test_ds, seed, a.bs, sources)
+    thr = threshold_of(method, s, model, train_ds, seed, a.bs, sources)
+    p = float(labels.mean())
+    out = {}
+    for k in scores:
+        m = score_metrics(scores[k], labels, *((maps[k], masks) if masks is not None else ()))
+        flagged = scores[k] >= thr[k]
+        row = dict(image_auroc=m["image_auroc"], f1_max=m["f1_max"], f1_trivial=2 * p / (1 + p),
+                   recall=float(flagged[labels == 1].mean()), tnr=float((~flagged[labels == 0]).mean()), threshold=thr[k])
+        if "pixel_auroc" in m: row.update(pixel_auroc=m["pixel_auroc"], aupro=m["aupro"])
+        out[k] = row
+    common = dict(train_s=train_s, infer_ms=1000 * spi, params=count_params(model), n_train=r["n_train"], n_test=len(test_ds),
+                  best_epoch=r["history"]["best_epoch"], stopped_early=r["history"]["stopped_early"])
+    return {k: {**v, **common} for k, v in out.items()}
+
+def main(argv=None):
+    a = parse_args(argv)
+    machine = (f"{platform.platform()} | {platform.machine()} | python {platform.python_version()} | torch {torch.__version__} "
+               f"| torch threads {torch.get_num_threads()} | device cpu")
+    title = (f"{spec_of(a)}: {a.size} px, {a.epochs} epochs (CSA: + 30% Barlow Twins epochs), batch {a.bs}, lr {a.lr}, preset tiny, "
+             f"seeds {','.join(map(str, a.seeds))}, {a.precision}")
+    print("machine:", machine); print("config:", title); print("command: python benchmarks/csa.py", *(argv or sys.argv[1:]), flush=True)
+    per_row = {}
+    for variant in a.variants:
+        for seed in a.seeds:
+            res = run_one(a, variant, seed)
+            for src, r in res.items():
+                label = variant if src in ("own", "squeezenet-random") else f"{variant} / {src}"
+                per_row.setdefault(label, []).append(r)
+                print(f"{label:28s} seed {seed}: " + "  ".join(f"{k} {r[k]:.4f}" for k in KEYS if k in r), flush=True)
+    rows = [summarize(label, runs, KEYS) for label, runs in per_row.items()]
+    print_table(rows, KEYS)
+    write_results(Path(a.out or Path(__file__).parent / "results" / f"csa_{a.dataset}.json"), "csa.py", argv,
+                  title=title, machine=machine, rows=rows,
+                  notes=dict(threshold="95th percentile of the image scores of 64 seeded normal training images (recall, tnr)",
+                             f1_max="threshold chosen on the test set (oracle)", f1_trivial="F1 of flagging every test image",
+                             sources="rows 'csa', 'csa-no-bt' score with the training default (perceptual, random SqueezeNet 1.1); "
+                                     "'<variant> / <source>' rows score the same inpaintings with another source"))
+
+if __name__ == "__main__":
+    main()

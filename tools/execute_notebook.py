@@ -1,0 +1,28 @@
+"""Run a notebook top to bottom, `slow` cells included, and save its outputs in place (what the docs then show).
+
+`nbdev_test` runs notebooks but keeps no outputs; chapters whose paper-size cells are flagged `#| slow` commit the outputs of
+a full run made with this script. Cells flagged `#| cuda` run only when CUDA is available; `#| eval: false` cells never.
+Usage: python tools/execute_notebook.py nbs/13_i3ad.ipynb [more notebooks]; then `nbdev_clean`.
+"""
+import os, re, sys
+from pathlib import Path
+from execnb.nbio import read_nb, write_nb
+from execnb.shell import CaptureShell
+
+def _skip(cell, cuda:bool) -> bool:
+    src = cell.source if isinstance(cell.source, str) else "".join(cell.source)
+    flags = {m.group(1).strip() for m in re.finditer(r"^#\|\s*(.+)$", src, re.M)}
+    return "eval: false" in flags or ("cuda" in flags and not cuda)
+
+def run(path:Path):
+    import torch
+    nb = read_nb(path)
+    cuda = torch.cuda.is_available()
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    sh = CaptureShell(path=path.parent)
+    sh.run_all(nb, exc_stop=True, preproc=lambda c: _skip(c, cuda))
+    write_nb(nb, path)
+    print(f"executed and saved {path}")
+
+if __name__ == "__main__":
+    for p in sys.argv[1:]: run(Path(p).resolve())
