@@ -83,7 +83,7 @@ def detect_all(method, s, model, ds, seed, bs, sources=None):
     for batch in DataLoader(ds, batch_size=bs):
         x = batch.image
         labels.append(batch.label if hasattr(batch, "label") else torch.zeros(len(x)))
-        if getattr(batch, "mask", None) is not None: masks.append(batch.mask)
+        if getattr(ds, "has_masks", False): masks.append(batch.mask)          # ELPV: image labels only
         t0 = time.perf_counter()
         if method.name == "csa":
             b, c, h, w = x.shape

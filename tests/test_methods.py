@@ -25,6 +25,13 @@ def prepared(m, c=1, size=32):
     "The method's default settings, prepared for a small training set (as the pipeline does before building)."
     return m.prepare(m.Settings(), SyntheticDefects("train", size=size, n_train=8, channels=c))
 
+def built(m, s, c=1, size=32):
+    "The method's network with its closed-form stages run on a few normal images (e.g. I3AD's calibration), ready to detect."
+    net = m.build(s, c)
+    for st in m.stages(s):
+        if st.estimate is not None: st.estimate(net, SyntheticDefects("train", size=size, n_train=8, channels=c, seed=3), device="cpu", bs=4)
+    return net
+
 def test_builtin_methods_are_registered():
     assert METHODS[:4] == ["riad", "ipad", "pixelstats", "ae"]
 
@@ -42,7 +49,7 @@ def test_settings_round_trip_json_and_refuse_bad_values(name):
 @pytest.mark.parametrize("c", [1, 3])
 def test_build_and_detect(name, c):
     m = get_method(name); s = prepared(m, c)
-    net = m.build(s, c)
+    net = built(m, s, c)
     assert isinstance(net.config, dict) and isinstance(net.size_multiple, int)
     assert model_config(build_model(model_config(net))) == model_config(net)
     size = m.size_multiple(s, net) * max(1, math.ceil(32 / m.size_multiple(s, net)))
@@ -105,7 +112,7 @@ def fresh_load(path, x_path):
 def test_checkpoint_loads_in_a_fresh_process_with_the_same_scores(name, tmp_path):
     m = get_method(name); s = prepared(m)
     torch.manual_seed(0)
-    net = m.build(s, 1).eval()
+    net = built(m, s).eval()
     save_checkpoint(tmp_path / "ck", net, {**m.record(s), "size": 32, "channels": 1})
     x = images(1); torch.save(x, tmp_path / "x.pt")
     out = fresh_load(tmp_path / "ck", tmp_path / "x.pt")
