@@ -19,8 +19,11 @@ def run(path:Path):
     nb = read_nb(path)
     cuda = torch.cuda.is_available()
     os.environ.setdefault("MPLBACKEND", "Agg")
-    sh = CaptureShell(path=path.parent)
-    sh.run_all(nb, exc_stop=True, preproc=lambda c: _skip(c, cuda))
+    here = os.getcwd(); os.chdir(path.parent)          # relative paths as under nbdev_test: from the notebook's folder
+    try:
+        sh = CaptureShell(path=path.parent)
+        sh.run_all(nb, exc_stop=True, preproc=lambda c: _skip(c, cuda))
+    finally: os.chdir(here)
     write_nb(nb, path)
     print(f"executed and saved {path}")
 
