@@ -272,7 +272,9 @@ class CSASettings(Settings):
         return e
 
     @property
-    def uses_features(self) -> bool: return self.score == "perceptual" or (self.attention and self.lambda_c > 0)
+    def consistency(self) -> bool: return self.attention and self.lambda_c > 0   # eq. 4 in the loss: needs the frozen network
+    @property
+    def uses_features(self) -> bool: return self.score == "perceptual" or self.consistency
 
 # %% ../nbs/12_csa.ipynb #b1bae037
 def _squash(d:Tensor) -> Tensor: return d / (1 + d)
@@ -313,19 +315,19 @@ def detect(model:CSANet, # a trained `CSANet`
 def _csa_stages(s:CSASettings) -> list[Stage]:
     st = [Stage("pretrain", partial(barlow_step, flips=s.flips), epochs=s.pretrain_share,
                 module=lambda m: BarlowTwins(m, s.proj_width))] if s.pretrain else []
-    ex = s.extractor() if s.attention and s.lambda_c > 0 else None
+    ex = s.extractor() if s.consistency else None
     return st + [Stage("inpaint", partial(csa_step, ks=s.ks, n=s.n, extractor=ex, lambda_c=s.lambda_c))]
 
 def _csa_prepare(s:CSASettings, train_ds) -> CSASettings:
     return replace(s, feature_id=s.extractor().id) if s.uses_features and not s.feature_id else s
 
 def _csa_build(s:CSASettings, channels:int) -> CSANet:
-    with torch.no_grad(): target = s.extractor()(torch.zeros(1, 3, 64, 64)).shape[1] if s.attention and s.lambda_c > 0 else 256
+    with torch.no_grad(): target = s.extractor()(torch.zeros(1, 3, 64, 64)).shape[1] if s.consistency else 256
     return CSANet(channels, s.preset, s.attention, target)
 
 METHOD = register_method(Method(
     "csa", "CSA track (Lin & Chen): Barlow Twins-pretrained rough U-Net, refinement with coherent semantic attention, perceptual score",
-    CSASettings, build=_csa_build, stages=_csa_stages, detect=lambda m, x, s, **kw: detect(m, x, s, **kw),
+    CSASettings, build=_csa_build, stages=_csa_stages, detect=detect,
     size_multiple=lambda s, m: int(np.lcm.reduce([*s.ks, m.size_multiple])),
     size_rule=lambda s, m: f"every region size k in {list(s.ks)} and the networks, which downsample by {m.size_multiple}",
     map_range=(0.0, 1.0), score_of="eq. 7 (perceptual/barlow: mean feature distance) or the max of the mean-filtered map (msgms/ssim)",

@@ -90,7 +90,7 @@ def iterate(net:nn.Module, # inpainting network
                 elif c_t[i] > max_coverage: status[i] = "saturated"
                 elif t > 1 and changed[i] <= tol: status[i] = "converged"
             stop_now = active & torch.tensor([s in ("converged", "saturated") for s in status], device=images.device)
-            run = active & ~stop_now & (c_t <= max_coverage)
+            run = active & ~stop_now                                              # saturated images are in stop_now
             x_new, a_new = x.clone(), a.clone()
             if run.any():
                 x_new[run] = inpaint_holes(net, images[run], hole[run], max_batch)
@@ -142,7 +142,7 @@ class I3ADNet(nn.Module):
     "An inpainting network and I3AD's calibrated threshold tau."
     takes_mask = True
     def __init__(self, net:nn.Module|dict, # the inpainting network, or its `model_config`
-                 channels:int|None=None):
+                ):
         super().__init__()
         self.net = build_model(net) if isinstance(net, dict) else net
         self.config = dict(net=model_config(self.net))

@@ -102,7 +102,7 @@ class FeatureExtractor(nn.Module):
         self.requires_grad_(False); self.eval()
         self.id = f"{net}[{layer}]:{source}:{state_hash(self.trunk)}"
 
-    def train(self, mode:bool=True): return super().train(False)   # always eval: BN-free trunks, but dropout-free by design
+    def train(self, mode:bool=True): return super().train(False)   # frozen: stays in eval mode (VGG-16 and SqueezeNet trunks have no BN or dropout, but a custom layer might)
 
     def forward(self, images:Tensor, # (B,C,H,W) float in [0,1], C = 1 or 3
                ) -> Tensor: # (B,C',h,w)
