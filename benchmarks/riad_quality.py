@@ -19,6 +19,7 @@ Usage (run from the repository root, one run at a time; the numbers are for a 2-
         --ks 2,4,8,16 --n 3 --filter-size 21 --crop 128 --seeds 0,1,2 --texture brick
 """
 import argparse, platform, statistics, sys, tempfile, time
+from pathlib import Path
 import numpy as np
 import torch
 from torch.utils.data import DataLoader
@@ -29,6 +30,7 @@ from functools import partial
 from inpaint_tutorial.training import fit
 from inpaint_tutorial.riad import detect, riad_step
 from inpaint_tutorial.metrics import image_auroc, pixel_auroc, aupro
+from summary import summarize, write_results
 
 def ints(text:str) -> tuple[int, ...]: return tuple(int(v) for v in text.split(",") if v.strip())
 
@@ -54,6 +56,7 @@ def parse_args(argv=None):
     p.add_argument("--eval-bs", type=int, default=16, help="test images per detect call (the demo: 16; it changes the mask draws)")
     p.add_argument("--score-region", default="valid", choices=["valid", "full"], help="where detect takes the image score's maximum")
     p.add_argument("--verbose", action="store_true", help="also print the sorted scores of normal and defective images")
+    p.add_argument("--out", default=None, help="results file (default benchmarks/results/riad_quality_<size>px[_<score region>].json)")
     a = p.parse_args(argv)
     m = int(np.lcm(max(a.ks), 2 ** (PRESETS[a.preset]["depth"] - 1)))
     if a.size % m: p.error(f"--size {a.size} must be a multiple of {m}")
@@ -119,8 +122,9 @@ def fmt(name, v) -> str:
 
 def main(argv=None):
     a = parse_args(argv)
-    print(f"machine: {platform.platform()} | {platform.processor() or platform.machine()} | python {platform.python_version()} "
-          f"| torch {torch.__version__} | torch threads {torch.get_num_threads()} | device cpu")
+    machine = (f"{platform.platform()} | {platform.processor() or platform.machine()} | python {platform.python_version()} "
+               f"| torch {torch.__version__} | torch threads {torch.get_num_threads()} | device cpu")
+    print("machine:", machine)
     cfg = dict(preset=a.preset, size=a.size, epochs=a.epochs, bs=a.bs, lr=a.lr, n_train=a.n_train, ks=list(a.ks), n=a.n,
                filter_size=a.filter_size, score_region=a.score_region, crop=a.crop, texture=a.texture, val_fraction=a.val_fraction, patience=a.patience,
                seeds=list(a.seeds))
@@ -141,11 +145,15 @@ def main(argv=None):
                   f"  {r['best_epoch']:>7}  {r['best_val']:.4f}  {r['_gap']:.2f}", flush=True)
             if a.verbose:
                 for k, v in r["_scores"].items(): print(f"          {k:>7}: " + " ".join(f"{x:.3f}" for x in v))
+    table = {}
     for f, rs in rows.items():
         def ms(c):
             v = [r[c] for r in rs]
             return f"{fmt(c, statistics.mean(v))}+-{fmt(c, statistics.stdev(v)) if len(v) > 1 else '0'}"
         print(f"mean +- std over seeds {','.join(map(str, a.seeds))}, filter {f}: " + "  ".join(f"{SHORT.get(c, c)} {ms(c)}" for c in COLS))
+        table[str(f)] = summarize(f"filter {f}", [{k: v for k, v in r.items() if not k.startswith("_")} for r in rs], COLS)
+    out = Path(a.out or Path(__file__).parent / "results" / f"riad_quality_{a.size}px{'' if a.score_region == 'valid' else '_' + a.score_region}.json")
+    write_results(out, "riad_quality.py", argv, machine=machine, config=cfg, filters=table)
 
 if __name__ == "__main__":
     main()

@@ -452,6 +452,7 @@ def _raster(h:int, w:int, draw) -> Tensor:
     canvas = np.zeros((h, w), np.uint8); draw(canvas)
     return torch.from_numpy(canvas > 0)[None]
 
+# %% ../nbs/01_data.ipynb #e4234dc2
 def blob_mask(h:int, w:int, # mask size
               generator:torch.Generator,
               rel_size:tuple[float,float]=(0.08, 0.2), # range of the semi-axes, as fractions of the image side
@@ -513,6 +514,7 @@ def add_defect(image:Tensor, # (C,H,W) float in [0,1], a normal image
     else: raise ValueError(f"kind must be one of {DEFECT_KINDS}, got {kind!r}")
     return torch.where(mask, new, image), mask.float()
 
+# %% ../nbs/01_data.ipynb #d4d008b5
 def _crops(photo:Tensor, n:int, rows:tuple[int,int], size:tuple[int,int], crop:int, g:torch.Generator) -> tuple[Tensor, Tensor]:
     "n random crops of `photo` (1,H,W) within `rows`, crop x crop*W/H photo pixels: ((n,1,*size) resized crops, (n,4) boxes y,x,h,w)."
     ch, cw = crop, round(crop * size[1] / size[0])

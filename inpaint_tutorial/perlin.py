@@ -278,6 +278,7 @@ def photo_bank(side:int=256, # side of the square photos
     "The `PHOTOS` shipped inside scikit-image (no download), centre-cropped square and resized; cached per side."
     return torch.stack([resize_image(x.float() / 255, side) for x in _square_photos()])
 
+# %% ../nbs/07_perlin.ipynb #ccec296c
 def _u(n:int, lo:float, hi:float, g) -> Tensor: return lo + (hi - lo) * torch.rand(n, generator=g)
 
 def _self_sources(images:Tensor, g) -> Tensor:
@@ -345,6 +346,7 @@ def _colour_augment(x:Tensor, g) -> Tensor:
     x = torch.where(on(6), x.gather(1, perm.view(b, c, 1, 1).expand_as(x)), x)
     return x.clamp(0, 1)
 
+# %% ../nbs/07_perlin.ipynb #fc100f8a
 def _kinds(kinds) -> tuple[str, ...]:
     kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
     if not kinds or not set(kinds) <= set(SOURCE_KINDS): raise ValueError(f"kinds must be a non-empty subset of {SOURCE_KINDS}, got {kinds!r}")

@@ -14,6 +14,14 @@ def _skip(cell, cuda:bool) -> bool:
     flags = {m.group(1).strip() for m in re.finditer(r"^#\|\s*(.+)$", src, re.M)}
     return "eval: false" in flags or ("cuda" in flags and not cuda)
 
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]|\r")
+
+def _drop_control_streams(nb) -> None:
+    "Remove stream outputs that hold only terminal control sequences (the line clearing of widgets and progress bars)."
+    for c in nb.cells:
+        if "outputs" in c:
+            c.outputs = [o for o in c.outputs if not (o.get("output_type") == "stream" and not ANSI.sub("", "".join(o.get("text", ""))).strip())]
+
 def run(path:Path):
     import torch
     nb = read_nb(path)
@@ -24,6 +32,7 @@ def run(path:Path):
         sh = CaptureShell(path=path.parent)
         sh.run_all(nb, exc_stop=True, preproc=lambda c: _skip(c, cuda))
     finally: os.chdir(here)
+    _drop_control_streams(nb)
     write_nb(nb, path)
     print(f"executed and saved {path}")
 

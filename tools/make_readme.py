@@ -24,8 +24,8 @@ def render(nb_path: Path = ROOT / "nbs" / "index.ipynb") -> str:
     parts = [HEADER]
     for cell in json.loads(nb_path.read_text(encoding="utf-8"))["cells"]:
         src = "".join(cell["source"])
-        if cell["cell_type"] == "markdown":
-            parts.append(src.strip() + "\n\n")
+        if cell["cell_type"] == "markdown":   # links to other notebooks are relative to nbs/; the README sits one level up
+            parts.append(re.sub(r"\]\((?![a-z]+:|#|/)([^)]+\.ipynb)\)", r"](nbs/\1)", src.strip()) + "\n\n")
             continue
         if cell["cell_type"] != "code": continue
         opts, code = _directives(src)

@@ -1,0 +1,181 @@
+"""The five methods side by side (RIAD with the U-Net, RIAD with the MISF backbone, IPAD, CSA, I3AD) and the two simple
+baselines, under one protocol: same data, image size, training budget, batch size, learning rate and seeds.
+
+For every method and seed: `inpaint_tutorial.pipeline.train` (what `inpaint-tutorial train --method NAME` runs) with the
+method's default settings (tiny presets) and `max_minutes=--budget`: every method gets the same wall-clock training
+budget, split over its stages as `fit_method` does; `--epochs` is only a ceiling. 20% of the normal training images are
+held out for validation and the best-validation weights kept. Then `pipeline.evaluate` on the whole test split. Reported
+per run and as mean +- std over the seeds: image AUROC, pixel AUROC and AUPRO (datasets with masks), F1-max next to the
+F1 of the trivial detector that flags every test image, training minutes, epochs (over all stages), inference milliseconds per test image.
+
+For seed 0 the script also scores the same few test images with every method (the first test image of every defect
+kind and a normal one; on ball-screw the defective images with the largest defects) and keeps them, with their maps, in
+benchmarks/results/five_<dataset>_maps.npz, which the `14_comparison` notebook shows side by side.
+
+Datasets:
+    synthetic    SyntheticDefects (brick), 128 px grayscale: 64 training crops, 48 test images
+    elpv         the ELPV solar cells, the full protocol of `01_data` (1206 normal training cells, 1123 test cells), 128 px
+    ball_screw   ../shared/data/ball_screw (or --ball-screw PATH), MVTec AD layout, 1130x460 photographs, at 320x128
+                 (WxH): the comparison's 128 px as the height, the width keeping the photographs' aspect ratio, since a
+                 square 128x128 would shrink the pitting to 2-3 pixels
+
+    python benchmarks/five_methods.py --dataset synthetic                    # 7 methods x 3 seeds, 3 min of training each
+    python benchmarks/five_methods.py --dataset ball_screw --threads 1
+    python benchmarks/five_methods.py --dataset elpv --methods riad-unet,csa --seeds 0
+    python benchmarks/five_methods.py --table benchmarks/results/five_synthetic.json   # the markdown table of a result file
+"""
+import argparse, json, platform, sys, tempfile, time
+from pathlib import Path
+import numpy as np, torch
+from inpaint_tutorial import pipeline
+from inpaint_tutorial.cli import image_size
+from inpaint_tutorial.data import make_generator
+from inpaint_tutorial.method import get_method
+from summary import summarize, print_table, write_results
+
+VARIANTS = {"riad-unet": ("riad", dict(backbone="unet")), "riad-misf": ("riad", dict(backbone="misf")), "ipad": ("ipad", {}),
+            "csa": ("csa", {}), "i3ad": ("i3ad", {}), "pixelstats": ("pixelstats", {}), "ae": ("ae", {})}   # name -> (method, settings)
+KEYS = ("image_auroc", "pixel_auroc", "aupro", "f1_max", "f1_trivial", "train_min", "epochs", "infer_ms")
+RESULTS = Path(__file__).parent / "results"
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    p.add_argument("--dataset", default="synthetic", choices=["synthetic", "elpv", "ball_screw"])
+    p.add_argument("--ball-screw", default=None, help="path of the ball-screw category folder")
+    p.add_argument("--methods", default=",".join(VARIANTS), help=f"comma separated, from {', '.join(VARIANTS)}")
+    p.add_argument("--seeds", default="0,1,2")
+    p.add_argument("--size", default=None, help="N or WIDTHxHEIGHT (default 128, ball_screw 320x128)")
+    p.add_argument("--budget", type=float, default=3.0, help="training minutes per run, the same for every method")
+    p.add_argument("--epochs", type=int, default=10_000, help="ceiling on the epochs (the budget is the real limit)")
+    p.add_argument("--patience", type=int, default=20); p.add_argument("--bs", type=int, default=8)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
+    p.add_argument("--out", default=None, help="results file (default benchmarks/results/five_<dataset>.json)")
+    p.add_argument("--table", default=None, metavar="RESULTS", help="print the markdown table of a result file and exit")
+    a = p.parse_args(argv)
+    a.methods = [m for m in a.methods.split(",") if m]
+    bad = [m for m in a.methods if m not in VARIANTS]
+    if bad: p.error(f"unknown methods {bad}: choose from {list(VARIANTS)}")
+    a.seeds = [int(s) for s in a.seeds.split(",")]
+    return a
+
+def spec_and_size(a):
+    if a.dataset == "ball_screw":
+        root = Path(a.ball_screw) if a.ball_screw else Path(__file__).resolve().parents[2] / "shared" / "data" / "ball_screw"
+        if not root.is_dir(): sys.exit(f"ball-screw data not found at {root}: pass --ball-screw PATH")
+        return f"mvtec:{root}", image_size(a.size or "320x128")
+    return a.dataset, image_size(a.size or "128")
+
+def showcase(test_ds, n_defective:int=4) -> list[int]:
+    "Indices of the images every method scores for the side-by-side figure: per defect kind the first (with masks: the largest defect), and the first normal image."
+    best = {}
+    for i in range(len(test_ds)):
+        s = test_ds[i]
+        area = float(s.mask.sum()) if s.mask is not None else 0.0
+        if s.defect not in best or (s.label and area > best[s.defect][1]): best[s.defect] = (i, area)
+    kinds = [k for k in best if k != "good"]
+    if len(kinds) == 1:   # one defect kind: the largest few defects of it
+        areas = sorted(((float(test_ds[i].mask.sum()) if test_ds[i].mask is not None else 0.0, i) for i in range(len(test_ds)) if test_ds[i].label), reverse=True)
+        picks = [i for _, i in areas[:n_defective]]
+    else: picks = [best[k][0] for k in sorted(kinds)]
+    return picks + [best["good"][0]]
+
+def run_one(a, variant:str, seed:int, spec:str, size, picks) -> tuple[dict, dict|None]:
+    name, extra = VARIANTS[variant]
+    method = get_method(name)
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        r = pipeline.train(method, method.Settings(**extra), spec, size=size, out=Path(tmp) / "run", n_epochs=a.epochs, bs=a.bs, lr=a.lr,
+                           seed=seed, device="cpu", val_fraction=0.2, patience=a.patience, max_minutes=a.budget, evaluate_test=False,
+                           progress=False)
+        train_min = (time.perf_counter() - t0) / 60
+        test_ds = pipeline.open_dataset(spec, "test", size, seed=seed, channels=r["channels"])
+        res = pipeline.evaluate(method, r["settings"], r["model"], test_ds, Path(tmp) / "eval", device="cpu", seed=seed)
+    shown = None
+    if picks is not None:
+        images = torch.stack([test_ds[i].image for i in picks])
+        with torch.no_grad(): det = method.detect(r["model"].eval(), images, r["settings"], generator=make_generator(seed))
+        shown = dict(maps=det.anomaly_map.float().numpy(), scores=det.score.float().numpy())
+    p = res["n_anomalous"] / res["n_test"]
+    hist = r["history"]   # the last stage's, the earlier ones under "stages"; closed-form stages have no epochs
+    stage_epochs = {k: len(v["epochs"]) for k, v in hist.get("stages", {}).items()} | {"last": len(hist["epochs"])}
+    row = dict(image_auroc=res["image_auroc"], f1_max=res["f1_max"], f1_trivial=2 * p / (1 + p), train_min=train_min,
+               epochs=sum(stage_epochs.values()), stage_epochs=stage_epochs, best_epoch=r["history"]["best_epoch"],
+               stopped_by_budget=r["history"].get("stopped_by_budget"), infer_ms=1000 * res["seconds_per_image"],
+               n_train=r["n_train"], n_test=res["n_test"], settings=r["settings"].to_dict())
+    if res.get("pixel_auroc") is not None: row.update(pixel_auroc=res["pixel_auroc"], aupro=res["aupro"])
+    return row, shown
+
+def save_showcase(path:Path, test_ds, picks, shown:dict) -> None:
+    "The showcase images, masks and every method's maps (uint8, scaled per method over the images shown) and scores."
+    s = [test_ds[i] for i in picks]
+    out = dict(images=np.stack([(x.image.numpy() * 255).round().clip(0, 255).astype(np.uint8) for x in s]),
+               masks=np.stack([(x.mask.numpy() > 0.5) if x.mask is not None else np.zeros(x.image.shape[1:], bool) for x in s]),
+               labels=np.array([int(x.label) for x in s]), defects=np.array([str(x.defect) for x in s]), methods=np.array(list(shown)))
+    for m, d in shown.items():
+        lo, hi = float(d["maps"].min()), float(d["maps"].max())
+        out[f"map_{m}"] = ((d["maps"] - lo) / max(hi - lo, 1e-12) * 255).round().astype(np.uint8)
+        out[f"range_{m}"] = np.array([lo, hi]); out[f"score_{m}"] = d["scores"]
+    np.savez_compressed(path, **out)
+    print(f"showcase written to {path}")
+
+LABELS = {"riad-unet": "RIAD, U-Net", "riad-misf": "RIAD, MISF backbone", "ipad": "IPAD", "csa": "CSA", "i3ad": "I3AD",
+          "ae": "baseline: autoencoder (`ae`)", "pixelstats": "baseline: per-pixel statistics (`pixelstats`)"}
+
+def markdown_table(res:dict) -> str:
+    "The result file's rows as the markdown table BENCHMARKS.md shows: mean +- std over the seeds (the value alone for one seed)."
+    cols = [("image_auroc", "image AUROC", 3), ("pixel_auroc", "pixel AUROC", 3), ("aupro", "AUPRO", 3), ("f1_max", "F1-max", 3),
+            ("f1_trivial", "F1 flag-all", 3), ("train_min", "training min", 1), ("epochs", "epochs", 0), ("infer_ms", "ms / test image", 0)]
+    rows = [r for r in res["rows"] if "mean" in r]
+    cols = [c for c in cols if any(c[0] in r["mean"] for r in rows)]
+    def cell(r, k, d):
+        if k not in r["mean"]: return "n/a"
+        one = len(r["runs"]) == 1 or k == "f1_trivial"
+        return f"{r['mean'][k]:.{d}f}" + ("" if one else f" +- {r['std'][k]:.{d}f}")
+    out = ["| method | seeds | " + " | ".join(c[1] for c in cols) + " |", "|---" * (len(cols) + 2) + "|"]
+    out += [f"| {LABELS.get(r['method'], r['method'])} | {len(r['runs'])} | " + " | ".join(cell(r, k, d) for k, _, d in cols) + " |" for r in rows]
+    out += [f"| {LABELS.get(r['method'], r['method'])} | refused: {r['error']} |" for r in res["rows"] if "error" in r]
+    return "\n".join(out)
+
+def main(argv=None):
+    a = parse_args(argv)
+    if a.table:
+        print(markdown_table(json.loads(Path(a.table).read_text()))); return
+    if a.threads: torch.set_num_threads(a.threads)
+    spec, size = spec_and_size(a)
+    h, w = (size, size) if isinstance(size, int) else size
+    machine = (f"{platform.platform()} | {platform.machine()} | python {platform.python_version()} | torch {torch.__version__} "
+               f"| torch threads {torch.get_num_threads()} | device cpu")
+    title = (f"{a.dataset}: {w}x{h} px (WxH), {a.budget:g} min of training per run, batch {a.bs}, lr {a.lr}, patience {a.patience}, "
+             f"seeds {','.join(map(str, a.seeds))}, default settings (tiny presets)")
+    print("machine:", machine); print("config:", title); print("command: python benchmarks/five_methods.py", *(argv or sys.argv[1:]), flush=True)
+    test0 = pipeline.open_dataset(spec, "test", size, seed=0)
+    picks = showcase(test0)
+    out = Path(a.out or RESULTS / f"five_{a.dataset}.json")
+    runs, shown = {}, {}
+    def rows():
+        res = []
+        for variant, rs in runs.items():
+            ok = [r for r in rs if "error" not in r]
+            res.append(summarize(variant, ok, KEYS) | dict(refused=[r["error"] for r in rs if "error" in r]) if ok
+                       else dict(method=variant, error=rs[0]["error"], runs=rs))
+        return res
+    def save(complete:bool):   # after every run, so that an interrupted comparison keeps what it measured
+        write_results(out, "five_methods.py", argv, title=title, machine=machine, size=[h, w], budget_min=a.budget, picks=picks,
+                      complete=complete, rows=rows())
+        if shown: save_showcase(out.with_name(out.stem + "_maps.npz"), test0, picks, shown)
+    for variant in a.methods:
+        runs[variant] = []
+        for seed in a.seeds:
+            try: r, maps = run_one(a, variant, seed, spec, size, picks if seed == 0 else None)
+            except ValueError as e:   # e.g. a budget too short for one epoch: recorded, not hidden
+                print(f"{variant:10s} seed {seed}: refused: {e}", flush=True); runs[variant].append(dict(error=str(e))); continue
+            runs[variant].append(r)
+            if maps is not None: shown[variant] = maps
+            print(f"{variant:10s} seed {seed}: " + "  ".join(f"{k} {r[k]:.4f}" for k in KEYS if k in r), flush=True)
+            save(complete=False)
+    print_table(rows(), KEYS)
+    save(complete=True)
+
+if __name__ == "__main__":
+    main()
