@@ -21,7 +21,7 @@ import torch
 from inpaint_tutorial import pipeline
 from inpaint_tutorial.method import get_method
 from inpaint_tutorial.unet import count_params
-from summary import summarize, print_table, write_results
+from summary import method_and_seed_lists, summarize, print_table, write_results
 
 VARIANTS = {"riad-unet": ("riad", dict(backbone="unet")), "riad-misf": ("riad", dict(backbone="misf")), "ipad": ("ipad", {})}   # (method, settings)
 KEYS = ("image_auroc", "pixel_auroc", "aupro", "train_s", "infer_ms")
@@ -42,10 +42,7 @@ def parse_args(argv=None):
     p.add_argument("--max-test", type=int, default=None, help="elpv: test cells (seeded, both classes in proportion)")
     p.add_argument("--out", default=None, help="results file (default benchmarks/results/compare_<dataset>.json)")
     a = p.parse_args(argv)
-    a.methods = [m for m in a.methods.split(",") if m]
-    bad = [m for m in a.methods if m not in VARIANTS]
-    if bad: p.error(f"unknown methods {bad}: choose from {list(VARIANTS)}")
-    a.seeds = [int(s) for s in a.seeds.split(",")]
+    method_and_seed_lists(p, a, VARIANTS)
     return a
 
 def spec_of(a) -> str:

@@ -31,7 +31,7 @@ from inpaint_tutorial import pipeline
 from inpaint_tutorial.cli import image_size
 from inpaint_tutorial.data import make_generator
 from inpaint_tutorial.method import get_method
-from summary import summarize, print_table, write_results
+from summary import method_and_seed_lists, summarize, print_table, write_results
 
 VARIANTS = {"riad-unet": ("riad", dict(backbone="unet")), "riad-misf": ("riad", dict(backbone="misf")), "ipad": ("ipad", {}),
             "csa": ("csa", {}), "i3ad": ("i3ad", {}), "pixelstats": ("pixelstats", {}), "ae": ("ae", {})}   # name -> (method, settings)
@@ -53,10 +53,7 @@ def parse_args(argv=None):
     p.add_argument("--out", default=None, help="results file (default benchmarks/results/five_<dataset>.json)")
     p.add_argument("--table", default=None, metavar="RESULTS", help="print the markdown table of a result file and exit")
     a = p.parse_args(argv)
-    a.methods = [m for m in a.methods.split(",") if m]
-    bad = [m for m in a.methods if m not in VARIANTS]
-    if bad: p.error(f"unknown methods {bad}: choose from {list(VARIANTS)}")
-    a.seeds = [int(s) for s in a.seeds.split(",")]
+    method_and_seed_lists(p, a, VARIANTS)
     return a
 
 def spec_and_size(a):

@@ -2,6 +2,13 @@
 import json, statistics, sys
 from pathlib import Path
 
+def method_and_seed_lists(p, a, variants) -> None:
+    "Turn the comma-separated --methods and --seeds of `a` into lists, refusing a method that is not in `variants`."
+    a.methods = [m for m in a.methods.split(",") if m]
+    bad = [m for m in a.methods if m not in variants]
+    if bad: p.error(f"unknown methods {bad}: choose from {list(variants)}")
+    a.seeds = [int(s) for s in a.seeds.split(",")]
+
 def summarize(method:str, runs:list, keys) -> dict:
     "One table row: the mean and std over the runs (seeds) of every key the runs have."
     keys = [k for k in keys if k in runs[0]]

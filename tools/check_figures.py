@@ -30,7 +30,6 @@ UNTRACED = {
     "RIAD reconstruction and detection (`05_riad`)": "benchmarks/riad.py prints its timings and writes no result file yet",
     "Training throughput (Algorithm 2 steps, 3 masked copies per image, Adam, fp32, batch 4)": "benchmarks/riad.py writes no result file yet",
     "Pixel metrics (`06_metrics`)": "benchmarks/pixel_metrics.py writes no result file yet",
-    "`SyntheticDefects` with the CPU demo budget": "benchmarks/riad_quality.py writes no result file yet",
     "Perlin noise generation": "benchmarks/perlin.py writes no result file yet",
 }
 
