@@ -20,10 +20,12 @@ Usage (from the repository root):
     python benchmarks/perlin.py --size 128 --repeats 30
 """
 import argparse, math, os, platform, statistics, time
+from pathlib import Path
 import numpy as np
 import torch
 from inpaint_tutorial.core import make_generator
 from inpaint_tutorial.perlin import perlin_noise, batch_perlin_noise, gradient_noise
+from summary import write_results
 
 
 def perlin_numpy(shape, res, rng=None, gradients=None):
@@ -64,6 +66,7 @@ def main():
     p.add_argument("--size", type=int, default=256, help="image side in pixels (a multiple of 32)")
     p.add_argument("--batch", type=int, default=16, help="images per repeat (and batch size of batch_perlin_noise)")
     p.add_argument("--repeats", type=int, default=15, help="interleaved repeats; medians are reported")
+    p.add_argument("--out", default=str(Path(__file__).parent / "results" / "perlin.json"), help="results file")
     a = p.parse_args()
     if a.size % 32: p.error("--size must be a multiple of 32 (the NumPy reference needs multiples of the scale)")
 
@@ -71,7 +74,8 @@ def main():
     print(f"machine: {platform.platform()}, {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
     print(f"torch {torch.__version__} ({torch.get_num_threads()} threads), NumPy {np.__version__}"
           + (f", load average {load0[0]:.2f} at start" if load0 else ""))
-    print(f"check: max |NumPy - torch| on the same gradients = {check(a.size):.1e}")
+    worst = check(a.size)
+    print(f"check: max |NumPy - torch| on the same gradients = {worst:.1e}")
 
     g = make_generator(0)
     scales = 2 ** torch.randint(0, 6, (a.batch, 2), generator=g)
@@ -100,8 +104,13 @@ def main():
             (f"batch_perlin_noise (torch, batch of {a.batch}, per image)", "batch")]
     for label, k in rows:
         print(f"{label:52s} {med[k]:10.3f} {med['numpy'] / med[k]:12.1f}x")
+    load1 = os.getloadavg()[0] if load0 else None
     if load0:
-        print(f"load average at the end: {os.getloadavg()[0]:.2f} (other jobs slow torch's parallel regions more than single-threaded NumPy)")
+        print(f"load average at the end: {load1:.2f} (other jobs slow torch's parallel regions more than single-threaded NumPy)")
+    write_results(Path(a.out), "perlin.py", None, machine=f"{platform.platform()} | {os.cpu_count()} CPUs | torch {torch.__version__} "
+                  f"({torch.get_num_threads()} threads) | NumPy {np.__version__}", config=dict(size=a.size, batch=a.batch, repeats=a.repeats),
+                  max_abs_difference=worst, load_average=[load0[0] if load0 else None, load1],
+                  ms_per_image=med, numpy_over=({k: med["numpy"] / med[k] for k in med}))
 
 
 if __name__ == "__main__":

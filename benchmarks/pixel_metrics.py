@@ -8,11 +8,13 @@ The streaming paths are fed batches of whole images, with a fixed score range ch
 Usage: python benchmarks/pixel_metrics.py [--n 200] [--size 256] [--bins 65536] [--batch 16] [--no-sklearn]
 """
 import argparse, platform, time, tracemalloc
+from pathlib import Path
 import numpy as np
 import torch
 from sklearn.metrics import roc_auc_score
 from inpaint_tutorial.core import make_generator
 from inpaint_tutorial.metrics import (BINS, PixelAccumulator, aupro, fake_anomaly_maps, pixel_auroc)
+from summary import write_results
 
 def measure(fn):
     "(result, seconds of an untraced run, peak MB of traced allocations in a second run)."
@@ -38,6 +40,7 @@ def main():
     ap.add_argument("--n", type=int, default=200); ap.add_argument("--size", type=int, default=256)
     ap.add_argument("--bins", type=int, default=BINS); ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--seed", type=int, default=0); ap.add_argument("--no-sklearn", action="store_true")
+    ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "pixel_metrics.json"))
     a = ap.parse_args()
     maps, masks = make_data(a.n, a.size, a.seed)
     lo, hi = np.floor(maps.min()), np.ceil(maps.max())
@@ -74,6 +77,11 @@ def main():
         err = "ref" if path.startswith("exact") else f"{abs(v - ref):.1e}"
         b = "" if bound is None else f"{bound:.1e}"
         print(f"{metric:<12} {path:<26} {v:10.6f} {err:>15} {b:>9} {s:8.2f} {p:8.1f}")
+    write_results(Path(a.out), "pixel_metrics.py", None, machine=f"{platform.platform()} | {torch.get_num_threads()} torch threads | numpy {np.__version__}",
+                  config=dict(n=a.n, size=a.size, bins=a.bins, batch=a.batch, seed=a.seed), n_pixels=n_pix, n_anomalous=n_pos,
+                  n_regions=acc.n_regions, rows=[dict(metric=m, path=pa, value=v,
+                                                      error=None if pa.startswith("exact") else abs(v - (exact_auroc if m == "pixel AUROC" else exact_aupro)),
+                                                      bound=b, seconds=sec, peak_mb=pk) for m, pa, v, b, sec, pk in rows])
 
 if __name__ == "__main__":
     main()

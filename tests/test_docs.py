@@ -85,7 +85,8 @@ def test_no_page_uses_a_cdn_or_the_network(site):
     assert pages
     for p in pages:
         doc = p.read_text(encoding="utf-8")
-        assert not CDN.search(doc), f"{p.name} references a CDN: {CDN.search(doc).group(0)}"
+        text = re.sub(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+", "data:", doc)   # embedded images: base64 can spell anything
+        assert not CDN.search(text), f"{p.name} references a CDN: {CDN.search(text).group(0)}"
         assert not re.search(r'<script\b[^>]*src="(https?:)?//', doc), f"{p.name} loads a remote script"
         assert not re.search(r'<link\b[^>]*href="(https?:)?//', doc), f"{p.name} loads a remote stylesheet"
 

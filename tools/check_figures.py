@@ -6,8 +6,8 @@ number in the section's text (tables and prose; not inside `code spans`, which h
 number of its sources, rounded to the digits quoted: a value v matches a quoted 0.957 when |v - 0.957| <= 0.0005 (also
 v x 100 for percentages, v x 1000 for milliseconds, v / 60 for minutes, v / 1e6 for millions). The numbers of one table row must come from one
 record of a source (a dict of the JSON, or a list of plain values, with at most 100 numbers under it, or one output of a notebook), or from
-two records that hold at least two of them each; within a record a number may also be the ratio or difference of two of
-its values (the "x2.31" kind). Prose numbers are matched against all of the section's sources (a ratio, "1.65x", against the ratios of their numbers;
+two records that each hold at least 40% of them (and two); within a record a number may also be the ratio or difference of two of
+its values when it is written as one ("x2.31"). Prose numbers are matched against all of the section's sources (a ratio, "1.65x", against the ratios of their numbers;
 a percentage also against the shares of a record's total). A notebook's numbers are
 those of its committed outputs and its markdown.
 
@@ -17,7 +17,7 @@ does not exist, and on an untraced section that quotes figures unless it is list
     python tools/check_figures.py            # exit status 1 on a mismatch
     python tools/check_figures.py --verbose  # every section and its sources
 """
-import itertools, json, re, sys
+import itertools, json, math, re, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,11 +26,8 @@ SOURCE = re.compile(r"(benchmarks/results/[\w.\-]+\.json|nbs/[\w/.\-]+\.ipynb)")
 CODE = re.compile(r"`[^`]*`")
 # Sections (their heading) whose figures have no committed result file yet, and why. The list is the work left to do.
 UNTRACED = {
-    "Grid masks (`02_masks`)": "benchmarks/masks.py prints its timings and writes no result file yet",
     "RIAD reconstruction and detection (`05_riad`)": "benchmarks/riad.py prints its timings and writes no result file yet",
     "Training throughput (Algorithm 2 steps, 3 masked copies per image, Adam, fp32, batch 4)": "benchmarks/riad.py writes no result file yet",
-    "Pixel metrics (`06_metrics`)": "benchmarks/pixel_metrics.py writes no result file yet",
-    "Perlin noise generation": "benchmarks/perlin.py writes no result file yet",
 }
 
 def numbers_of_json(obj, out:list):
@@ -87,7 +84,7 @@ def sections(md:str):
     out.append((head, level, "\n".join(buf)))
     return out
 
-def row_covered(quoted:list, recs:list, max_leaves:int=100) -> list:
+def row_covered(quoted:list, recs:list, max_leaves:int=100, ratio_marked:frozenset=frozenset()) -> list:
     "The quoted numbers of one table row that no record holds: one record of at most `max_leaves` numbers must hold them all, or two such records holding at least two each."
     masks = []
     for r in recs:
@@ -96,14 +93,15 @@ def row_covered(quoted:list, recs:list, max_leaves:int=100) -> list:
         m = 0
         for i, (q, pct) in enumerate(quoted):
             ok = matches(q, pct, vals, lambda: set())
-            if not ok:   # a ratio or difference of two numbers of the same record ("x2.31", "0.031 short")
-                if ratios is None: ratios = {a / b for a in r for b in r if b} | {abs(a - b) for a in r for b in r}
+            if not ok and q in ratio_marked:   # "x2.31": a ratio of two numbers of the same record
+                if ratios is None: ratios = {a / b for a in r for b in r if b}
                 ok = matches(q, pct, ratios, lambda: set())
             if ok: m |= 1 << i
         masks.append(m)
     full = (1 << len(quoted)) - 1
     if any(m == full for m in masks): return []
-    pairs = sorted({m for m in masks if bin(m).count("1") >= 2})
+    least = max(2, math.ceil(0.4 * len(quoted)))   # two records (the two halves of a row), each holding 40% of its numbers
+    pairs = sorted({m for m in masks if bin(m).count("1") >= least})
     if any(a | b == full for a in pairs for b in pairs): return []
     best = max(masks, default=0, key=lambda m: bin(m).count("1"))
     return [f"{q}{'%' if p else ''}" for i, (q, p) in enumerate(quoted) if not best >> i & 1]
@@ -143,7 +141,7 @@ def check(md_path:Path, verbose:bool=False, root:Path=ROOT, untraced:dict=UNTRAC
             ratio = {m.group(2) for m in NUMBER.finditer(line) if m.group(1) or m.group(3) == "x"}
             if not row: continue
             if line.lstrip().startswith("|"):   # a table row: its numbers must come from one record (or two)
-                bad = row_covered(row, recs)
+                bad = row_covered(row, recs, ratio_marked=frozenset(ratio))
                 if bad: problems.append(f"[{head}] table row {line.strip()[:70]!r}: {', '.join(bad)} not found together in {', '.join(srcs)}")
             else: prose += [(q, pct, q in ratio or pct) for q, pct in row]
         pool = sorted(v for v in values if v > 0)
