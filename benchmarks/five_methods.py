@@ -8,9 +8,9 @@ held out for validation and the best-validation weights kept. Then `pipeline.eva
 per run and as mean +- std over the seeds: image AUROC, pixel AUROC and AUPRO (datasets with masks), F1-max next to the
 F1 of the trivial detector that flags every test image, training minutes, epochs (over all stages), inference milliseconds per test image.
 
-For seed 0 the script also scores the same few test images with every method (the first test image of every defect
-kind and a normal one; on ball-screw the defective images with the largest defects) and keeps them, with their maps, in
-benchmarks/results/five_<dataset>_maps.npz, which the `14_comparison` notebook shows side by side.
+For seed 0 the script also scores the same few test images with every method (per defect kind the test image with
+the largest defect, and the first normal one; on ball-screw, one kind, its four largest defects) and keeps them, with
+their maps, in benchmarks/results/five_<dataset>_maps.npz, which `nbs/tutorials/five_methods.ipynb` shows side by side.
 
 Datasets:
     synthetic    SyntheticDefects (brick), 128 px grayscale: 64 training crops, 48 test images
@@ -64,18 +64,12 @@ def spec_and_size(a):
     return a.dataset, image_size(a.size or "128")
 
 def showcase(test_ds, n_defective:int=4) -> list[int]:
-    "Indices of the images every method scores for the side-by-side figure: per defect kind the first (with masks: the largest defect), and the first normal image."
-    best = {}
-    for i in range(len(test_ds)):
-        s = test_ds[i]
-        area = float(s.mask.sum()) if s.mask is not None else 0.0
-        if s.defect not in best or (s.label and area > best[s.defect][1]): best[s.defect] = (i, area)
-    kinds = [k for k in best if k != "good"]
-    if len(kinds) == 1:   # one defect kind: the largest few defects of it
-        areas = sorted(((float(test_ds[i].mask.sum()) if test_ds[i].mask is not None else 0.0, i) for i in range(len(test_ds)) if test_ds[i].label), reverse=True)
-        picks = [i for _, i in areas[:n_defective]]
-    else: picks = [best[k][0] for k in sorted(kinds)]
-    return picks + [best["good"][0]]
+    "Indices of the images every method scores for the side-by-side figure: per defect kind the one with the largest defect (one kind: its n largest), and the first normal image."
+    info = [(s.defect, int(s.label), float(s.mask.sum()) if s.mask is not None else 0.0) for s in (test_ds[i] for i in range(len(test_ds)))]
+    kinds = sorted({k for k, label, _ in info if label})
+    largest = lambda kind, n: sorted((i for i, (k, label, _) in enumerate(info) if k == kind and label), key=lambda i: -info[i][2])[:n]
+    picks = largest(kinds[0], n_defective) if len(kinds) == 1 else [largest(k, 1)[0] for k in kinds]
+    return picks + [next(i for i, (k, _, _) in enumerate(info) if k == "good")]
 
 def run_one(a, variant:str, seed:int, spec:str, size, picks) -> tuple[dict, dict|None]:
     name, extra = VARIANTS[variant]

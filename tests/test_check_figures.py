@@ -32,6 +32,3 @@ def test_changed_prose_figure_fails(tmp_path):
 def test_missing_source_and_untraced_section_fail(tmp_path):
     assert any("does not exist" in p for p in write(tmp_path, "## Run\n\n`benchmarks/results/gone.json`: 0.5 of it\n"))
     assert any("names no result file" in p for p in write(tmp_path, "## Run\n\nAUROC 0.912\n"))
-
-def test_benchmarks_md_is_traced():
-    assert cf.check(ROOT / "BENCHMARKS.md") == []

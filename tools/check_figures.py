@@ -3,13 +3,14 @@
 BENCHMARKS.md is split into sections at its headings. A section's sources are the result files
 (`benchmarks/results/*.json`) and notebooks (`nbs/**/*.ipynb`) named in it or in the sections above it. Every decimal
 number in the section's text (tables and prose; not inside `code spans`, which hold commands and settings) must equal a
-number of its sources, rounded to the digits quoted: a value v matches a quoted 0.957 when |v - 0.957| <= 0.0005 (also
-v x 100 for percentages, v x 1000 for milliseconds, v / 60 for minutes, v / 1e6 for millions). The numbers of one table row must come from one
-record of a source (a dict of the JSON, or a list of plain values, with at most 100 numbers under it, or one output of a notebook), or from
-two records that each hold at least 40% of them (and two); within a record a number may also be the ratio or difference of two of
-its values when it is written as one ("x2.31"). Prose numbers are matched against all of the section's sources (a ratio, "1.65x", against the ratios of their numbers;
-a percentage also against the shares of a record's total). A notebook's numbers are
-those of its committed outputs and its markdown.
+number of its sources, rounded to the digits quoted: a value v matches a quoted 0.957 when |v - 0.957| <= 0.0005
+(also v x 100 for percentages, v x 1000 for milliseconds, v / 60 for minutes, v / 1e6 for millions).
+- The numbers of one table row must come from one record of a source (a dict of the JSON, or a list of plain values, with
+  at most 100 numbers under it; or one output or markdown cell of a notebook), or from two records that each hold at
+  least 40% of them (and two). A row's figure written as a ratio ("x2.31") may also be the ratio of two numbers of the
+  record.
+- Prose numbers are matched against all of the section's numbers; a ratio ("1.65x") also against their ratios, and a
+  percentage also against the shares of a record's total.
 
 Sections without a source are listed as untraced. The check fails on a number that no source holds, on a source that
 does not exist, and on an untraced section that quotes figures unless it is listed in UNTRACED below with the reason.
@@ -17,7 +18,7 @@ does not exist, and on an untraced section that quotes figures unless it is list
     python tools/check_figures.py            # exit status 1 on a mismatch
     python tools/check_figures.py --verbose  # every section and its sources
 """
-import itertools, json, math, re, sys
+import json, math, re, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,15 +30,6 @@ UNTRACED = {
     "RIAD reconstruction and detection (`05_riad`)": "benchmarks/riad.py prints its timings and writes no result file yet",
     "Training throughput (Algorithm 2 steps, 3 masked copies per image, Adam, fp32, batch 4)": "benchmarks/riad.py writes no result file yet",
 }
-
-def numbers_of_json(obj, out:list):
-    if obj is None or isinstance(obj, bool): return
-    if isinstance(obj, (int, float)): out.append(float(obj))
-    elif isinstance(obj, str): out += [float(m) for m in re.findall(r"\d+\.\d+|\d+", obj)]
-    elif isinstance(obj, dict):
-        for v in obj.values(): numbers_of_json(v, out)
-    elif isinstance(obj, list):
-        for v in obj: numbers_of_json(v, out)
 
 def records_of_json(obj, out:list) -> list[float]:
     "Every dict (and list of plain values) of the file with the numbers under it, recursively; returns the numbers of `obj`."
@@ -60,18 +52,6 @@ def records_of(path:Path) -> list[list[float]]:
             texts.append("".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/plain", "")) + "".join(o.get("data", {}).get("text/markdown", "")))
         out += [[float(m) for m in re.findall(r"\d+\.\d+|\d+", t)] for t in texts if t]
     return out
-
-def numbers_of(path:Path) -> list[float]:
-    if path.suffix == ".json":
-        out = []; numbers_of_json(json.loads(path.read_text()), out); return out
-    nb = json.loads(path.read_text())
-    text = []
-    for c in nb["cells"]:
-        if c["cell_type"] == "markdown": text.append("".join(c["source"]))
-        for o in c.get("outputs", []):
-            text.append("".join(o.get("text", "")))
-            text.append("".join(o.get("data", {}).get("text/plain", "")) + "".join(o.get("data", {}).get("text/markdown", "")))
-    return [float(m) for m in re.findall(r"\d+\.\d+|\d+", "\n".join(text))]
 
 def sections(md:str):
     "(heading, level, text) of every section."
@@ -131,10 +111,8 @@ def check(md_path:Path, verbose:bool=False, root:Path=ROOT, untraced:dict=UNTRAC
         if not srcs:
             if head not in untraced: problems.append(f"[{head}] quotes {len(quoted)} figures but names no result file or notebook")
             continue
-        values = set()
-        for s in srcs:
-            if (root / s).exists(): values |= set(numbers_of(root / s))
         recs = [r for src in srcs if (root / src).exists() for r in records_of(root / src)]
+        values = {v for r in recs for v in r}
         prose = []
         for line in body.splitlines():
             row = [(m.group(2), m.group(3) == "%") for m in NUMBER.finditer(line)]
