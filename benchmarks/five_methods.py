@@ -14,6 +14,9 @@ their maps, in benchmarks/results/five_<dataset>_maps.npz, which `nbs/tutorials/
 
 Datasets:
     synthetic    SyntheticDefects (brick), 128 px grayscale: 64 training crops, 48 test images
+    objects      SyntheticObjects (a gravel-textured part on a plain background, defects on the part only), 128 px
+                 grayscale: 64 training images, 48 test images; with --methods ipad-auto,ipad-full it measures IPAD's
+                 foreground rule (pseudo-anomalies on the binarised part vs anywhere)
     elpv         the ELPV solar cells, the full protocol of `01_data` (1206 normal training cells, 1123 test cells), 128 px
     ball_screw   ../shared/data/ball_screw (or --ball-screw PATH), MVTec AD layout, 1130x460 photographs, at 320x128
                  (WxH): the comparison's 128 px as the height, the width keeping the photographs' aspect ratio, since a
@@ -22,6 +25,7 @@ Datasets:
     python benchmarks/five_methods.py --dataset synthetic                    # 7 methods x 3 seeds, 3 min of training each
     python benchmarks/five_methods.py --dataset ball_screw --threads 1
     python benchmarks/five_methods.py --dataset elpv --methods riad-unet,csa --seeds 0
+    python benchmarks/five_methods.py --dataset objects --methods ipad-auto,ipad-full,riad-unet,pixelstats
     python benchmarks/five_methods.py --table benchmarks/results/five_synthetic.json   # the markdown table of a result file
 """
 import argparse, json, platform, sys, tempfile, time
@@ -35,14 +39,16 @@ from summary import method_and_seed_lists, summarize, print_table, write_results
 
 VARIANTS = {"riad-unet": ("riad", dict(backbone="unet")), "riad-misf": ("riad", dict(backbone="misf")), "ipad": ("ipad", {}),
             "csa": ("csa", {}), "i3ad": ("i3ad", {}), "pixelstats": ("pixelstats", {}), "ae": ("ae", {})}   # name -> (method, settings)
+DEFAULT_METHODS = list(VARIANTS)
+VARIANTS |= {"ipad-auto": ("ipad", dict(foreground="auto")), "ipad-full": ("ipad", dict(foreground="full"))}   # IPAD's foreground rule, forced
 KEYS = ("image_auroc", "pixel_auroc", "aupro", "f1_max", "f1_trivial", "train_min", "epochs", "infer_ms")
 RESULTS = Path(__file__).parent / "results"
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
-    p.add_argument("--dataset", default="synthetic", choices=["synthetic", "elpv", "ball_screw"])
+    p.add_argument("--dataset", default="synthetic", choices=["synthetic", "objects", "elpv", "ball_screw"])
     p.add_argument("--ball-screw", default=None, help="path of the ball-screw category folder")
-    p.add_argument("--methods", default=",".join(VARIANTS), help=f"comma separated, from {', '.join(VARIANTS)}")
+    p.add_argument("--methods", default=",".join(DEFAULT_METHODS), help=f"comma separated, from {', '.join(VARIANTS)} (default: the first seven)")
     p.add_argument("--seeds", default="0,1,2")
     p.add_argument("--size", default=None, help="N or WIDTHxHEIGHT (default 128, ball_screw 320x128)")
     p.add_argument("--budget", type=float, default=3.0, help="training minutes per run, the same for every method")
@@ -111,6 +117,7 @@ def save_showcase(path:Path, test_ds, picks, shown:dict) -> None:
     print(f"showcase written to {path}")
 
 LABELS = {"riad-unet": "RIAD, U-Net", "riad-misf": "RIAD, MISF backbone", "ipad": "IPAD", "csa": "CSA", "i3ad": "I3AD",
+          "ipad-auto": "IPAD, `foreground=\"auto\"` (on the part)", "ipad-full": "IPAD, `foreground=\"full\"` (anywhere)",
           "ae": "baseline: autoencoder (`ae`)", "pixelstats": "baseline: per-pixel statistics (`pixelstats`)"}
 
 def markdown_table(res:dict) -> str:

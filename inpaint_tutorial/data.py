@@ -16,11 +16,12 @@ from torch.utils.data import Dataset
 from .core import make_generator, child_generator, show_images
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'SPLITS', 'ELPV_TYPES', 'TEXTURES', 'DEFECT_KINDS', 'Sample', 'read_array', 'array_channels',
-           'array_to_image', 'load_image', 'load_mask', 'check_size', 'resize_image', 'resize_mask', 'check_split',
-           'check_channels', 'list_images', 'Item', 'AnomalyDataset', 'show_batch', 'MVTecAD', 'VisA', 'FolderDataset',
-           'load_elpv', 'elpv_split', 'ELPV', 'texture_photo', 'blob_mask', 'scratch_mask', 'add_defect',
-           'SyntheticDefects', 'cache_budget', 'decoded_bytes', 'InMemory']
+__all__ = ['IMAGE_EXTS', 'SPLITS', 'ELPV_TYPES', 'TEXTURES', 'DEFECT_KINDS', 'BACKGROUNDS', 'Sample', 'read_array',
+           'array_channels', 'array_to_image', 'load_image', 'load_mask', 'check_size', 'resize_image', 'resize_mask',
+           'check_split', 'check_channels', 'list_images', 'Item', 'AnomalyDataset', 'show_batch', 'MVTecAD', 'VisA',
+           'FolderDataset', 'load_elpv', 'elpv_split', 'ELPV', 'texture_photo', 'blob_mask', 'scratch_mask',
+           'add_defect', 'SyntheticDefects', 'object_mask', 'SyntheticObjects', 'cache_budget', 'decoded_bytes',
+           'InMemory']
 
 # %% ../nbs/01_data.ipynb #05339c8b
 class Sample(NamedTuple):
@@ -567,6 +568,88 @@ class SyntheticDefects(AnomalyDataset):
                 images[i], masks[i] = add_defect(images[i], kinds[i], g_test, source)
         self.images, self.masks, self.boxes = images, masks, boxes  # boxes: (N,4) crops' y,x,h,w in the photo
         items = [Item(f"synthetic:{texture}:{split}:{i:03d}", None, int(k != "good"), k) for i, k in enumerate(kinds)]
+        super().__init__(items, split, size, channels)
+
+    def load(self, i:int) -> tuple[Tensor, Tensor]:
+        return self.images[i], self.masks[i]
+
+# %% ../nbs/01_data.ipynb #33ce1c21
+BACKGROUNDS = ("plain",) + TEXTURES # the backgrounds of `SyntheticObjects`
+
+def object_mask(h:int, w:int, # mask size
+                generator:torch.Generator,
+                rel_axes:tuple[float,float]=(0.36, 0.26), # the ellipse's semi-axes, as fractions of the shorter side
+                jitter:float=0.03, # largest shift of the centre, as a fraction of the shorter side
+                angle:float=30.0, # the part's orientation in degrees
+                angle_jitter:float=8.0, # largest rotation away from `angle`, in degrees
+               ) -> Tensor: # (1,h,w) bool
+    "A part's silhouette: an oriented ellipse near the centre, posed with a small random shift, scale and rotation."
+    s = min(h, w)
+    c = torch.tensor([w / 2, h / 2]) + _u(generator, -jitter, jitter, 2) * s
+    axes = torch.tensor(rel_axes) * s * float(_u(generator, 0.95, 1.05))
+    a = angle + float(_u(generator, -angle_jitter, angle_jitter))
+    fx = lambda v: tuple(int(round(float(t) * 16)) for t in v)   # 4 fractional bits, as the other shapes
+    return _raster(h, w, lambda m: cv2.ellipse(m, fx(c), fx(axes), a, 0, 360, 1, -1, cv2.LINE_8, 4))
+
+def _parts(n:int, rows:tuple[int,int], size:tuple[int,int], texture:str, background:str, crop:int, g:torch.Generator) -> tuple[Tensor, Tensor]:
+    "n images of a part on its background and their silhouettes: ((n,1,*size) float, (n,1,*size) bool)."
+    surface = 0.3 + 0.65 * _crops(texture_photo(texture), n, rows, size, crop, g)[0]   # the part: brighter than the background
+    parts = torch.stack([object_mask(*size, g) for _ in range(n)])
+    if background == "plain": ground = 0.12 + 0.015 * torch.randn(n, 1, *size, generator=g)
+    else: ground = 0.04 + 0.2 * _crops(texture_photo(background), n, rows, size, crop, g)[0]
+    return torch.where(parts, surface, ground).clamp(0, 1), parts
+
+def _defect_on(image:Tensor, part:Tensor, kind:str, g:torch.Generator, source:Tensor|None, tries:int=50) -> tuple[Tensor, Tensor]:
+    "`add_defect` clipped to the part (1,H,W) bool: redrawn until at least 0.2% of the image (and 4 px) lies on the part."
+    least = max(4, int(0.002 * part.numel()))
+    for _ in range(tries):
+        drawn, mask = add_defect(image, kind, g, source)
+        on = mask.bool() & part
+        if on.sum() >= least: return torch.where(on, drawn, image), on.float()
+    raise RuntimeError(f"no {kind} defect of at least {least} px on the part in {tries} draws: is the part too small?")
+
+class SyntheticObjects(AnomalyDataset):
+    "A textured part on a plain or textured background, defects on the part only, exact masks; generated from `seed`."
+    fills_frame = False
+    def __init__(self, split:str="train", # "train" (normal only) or "test" (half normal, half defective)
+                 size:int|tuple[int,int]=64, # output H=W or (H, W); at least 32
+                 seed:int=0, # determines every image and mask
+                 texture:str="gravel", # the part's surface, one of TEXTURES
+                 background:str="plain", # one of BACKGROUNDS: "plain" or a texture at low contrast
+                 n_train:int=64, # number of train images
+                 n_test:int=48, # number of test images (>= 2): n_test // 2 normal, the rest defective
+                 channels:int|None=1, # 1 or 3 (gray repeated)
+                 defects:Sequence[str]=DEFECT_KINDS, # the defect kinds to use, in turn
+                 crop:int=128, # texture crop side in photo pixels
+                ):
+        split, size, channels = _prepare(split, size, channels)
+        channels = channels or 1
+        if min(size) < 32: raise ValueError(f"SyntheticObjects needs size >= 32 so thin defects survive, got {size}")
+        if texture not in TEXTURES: raise ValueError(f"texture must be one of {TEXTURES}, got {texture!r}")
+        if background not in BACKGROUNDS: raise ValueError(f"background must be one of {BACKGROUNDS}, got {background!r}")
+        defects = (defects,) if isinstance(defects, str) else tuple(defects)
+        if not defects or not set(defects) <= set(DEFECT_KINDS) or len(set(defects)) < len(defects):
+            raise ValueError(f"defects must be distinct kinds among {DEFECT_KINDS}, got {defects!r}")
+        for name, v, lo in (("n_train", n_train, 1), ("n_test", n_test, 2), ("crop", crop, 16)):
+            if not (isinstance(v, int) and not isinstance(v, bool) and v >= lo): raise ValueError(f"{name} must be an int >= {lo}, got {v!r}")
+        g = make_generator(seed)
+        g_train, g_test = child_generator(g), child_generator(g)
+        if split == "train":
+            images, parts = _parts(n_train, (0, 256), size, texture, background, crop, g_train)
+            masks, kinds = torch.zeros(n_train, 1, *size), ["good"] * n_train
+        else:
+            images, parts = _parts(n_test, (256, 512), size, texture, background, crop, g_test)
+            masks, n_good = torch.zeros(n_test, 1, *size), n_test // 2
+            kinds = ["good"] * n_good + [defects[j % len(defects)] for j in range(n_test - n_good)]
+            others = [t for t in TEXTURES if t != texture]
+            for i in range(n_good, n_test):
+                source = None
+                if kinds[i] == "patch":
+                    other = texture_photo(others[int(torch.randint(len(others), (1,), generator=g_test))])
+                    source = _crops(other, 1, (0, 512), size, max(8, crop // 2), g_test)[0][0]
+                images[i], masks[i] = _defect_on(images[i], parts[i], kinds[i], g_test, source)
+        self.images, self.masks, self.objects = images.repeat(1, channels, 1, 1), masks, parts  # objects: the silhouettes
+        items = [Item(f"objects:{texture}:{split}:{i:03d}", None, int(k != "good"), k) for i, k in enumerate(kinds)]
         super().__init__(items, split, size, channels)
 
     def load(self, i:int) -> tuple[Tensor, Tensor]:

@@ -13,7 +13,7 @@ from torch import nn
 from PIL import Image
 from torch.utils.data import DataLoader, Dataset
 from .core import default_device, make_generator, seed_everything, show_images, overlay
-from .data import (SyntheticDefects, MVTecAD, VisA, FolderDataset, ELPV, TEXTURES, list_images, load_image, resize_image,
+from .data import (SyntheticDefects, SyntheticObjects, MVTecAD, VisA, FolderDataset, ELPV, TEXTURES, list_images, load_image, resize_image,
                                    InMemory, decoded_bytes, cache_budget)
 from .method import Method, Settings, get_method, method_from_config, check_size
 from .training import fit_method, load_checkpoint, dist_info
@@ -24,7 +24,7 @@ __all__ = ['DATASET_SPECS', 'open_dataset', 'evaluate', 'AspectWarning', 'warn_a
            'evaluate_checkpoint', 'predict']
 
 # %% ../nbs/19_pipeline.ipynb #520eed47
-DATASET_SPECS = ("synthetic[:TEXTURE], mvtec:ROOT/CATEGORY, visa:ROOT/OBJECT, "
+DATASET_SPECS = ("synthetic[:TEXTURE], objects[:TEXTURE], mvtec:ROOT/CATEGORY, visa:ROOT/OBJECT, "
                  "folder:normal=DIR[,abnormal=DIR][,masks=DIR][,normal_test=DIR], elpv[:types=mono|poly,max_train=N,max_test=N]")
 
 def _options(text:str, allowed:dict, spec:str) -> dict:
@@ -46,6 +46,9 @@ def open_dataset(spec:str, # dataset spec, see DATASET_SPECS
     if kind == "synthetic":
         if rest and rest not in TEXTURES: raise ValueError(f"unknown texture {rest!r} in {spec!r}: choose one of {', '.join(TEXTURES)}")
         return SyntheticDefects(split, size=size, seed=seed, texture=rest or "brick", channels=channels or 1)
+    if kind == "objects":
+        if rest and rest not in TEXTURES: raise ValueError(f"unknown texture {rest!r} in {spec!r}: choose one of {', '.join(TEXTURES)}")
+        return SyntheticObjects(split, size=size, seed=seed, texture=rest or "gravel", channels=channels or 1)
     if kind in ("mvtec", "visa"):
         if not rest: raise ValueError(f"dataset spec {spec!r} needs a path: {kind}:ROOT/{'CATEGORY' if kind == 'mvtec' else 'OBJECT'}")
         p = Path(rest.rstrip("/\\"))
@@ -179,7 +182,7 @@ def train(method:str|Method, # a registered method or its name
     test_ds = open_dataset(dataset, "test", size, seed=seed, channels=train_ds.channels) if evaluate_test else None
     out = Path(out)
     config = dict(size=size, channels=train_ds.channels, dataset=dataset)
-    if cache is None: cache = not isinstance(train_ds, SyntheticDefects) and decoded_bytes(train_ds) <= cache_budget()
+    if cache is None: cache = not isinstance(train_ds, (SyntheticDefects, SyntheticObjects)) and decoded_bytes(train_ds) <= cache_budget()
     fit_ds = InMemory(train_ds) if cache else train_ds
     hist = fit_method(method, settings, model, fit_ds, n_epochs=n_epochs, out_dir=out, resume=resume, config=config, bs=bs, lr=lr,
                       seed=seed, device=device, val_fraction=val_fraction, patience=patience, progress=progress, max_steps=max_steps,

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import copy, json, math, os, shutil, time, uuid
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, NamedTuple, Sequence
 import torch
 import torch.distributed as dist
 from torch import nn, Tensor
@@ -201,6 +201,90 @@ def split_train_val(n:int, val_fraction:float, seed:int) -> tuple[list[int], lis
     if n - n_val < 1: raise ValueError(f"{n} training images are too few for val_fraction={val_fraction}")
     return sorted(perm[n_val:]), sorted(perm[:n_val])
 
+# %% ../nbs/05a_training.ipynb #7aed4049
+class _Setup(NamedTuple):
+    "Where and how one run of `fit` trains."
+    model: nn.Module # on the device, in the memory layout
+    net: nn.Module # what the step calls: the model itself, or its DDP / compiled wrapper
+    device: torch.device
+    amp: bool # autocast on
+    amp_dtype: torch.dtype # bfloat16, or float16 on GPUs without bfloat16
+    scaler: torch.amp.GradScaler # loss scaling (float16 only; a no-op otherwise)
+    mem: torch.memory_format # channels-last or contiguous
+    rank: int
+    world: int
+    created_group: bool # `fit` created the process group, so it destroys it
+
+def _setup(model:nn.Module, device, amp:bool|None, channels_last:bool|None, compile:bool) -> _Setup:
+    "Step 1 of `fit`: the device (this process's GPU under torchrun), precision, memory layout, DDP wrapper and compilation."
+    rank, world, local_rank = dist_info()
+    device = default_device(device)
+    if world > 1 and device.type == "cuda": device = torch.device("cuda", local_rank)
+    created_group = init_distributed(device)
+    fast = fast_defaults(device)
+    amp = fast if amp is None else amp
+    channels_last = fast if channels_last is None else channels_last
+    amp_dtype = torch.float16 if device.type == "cuda" and not torch.cuda.is_bf16_supported() else torch.bfloat16
+    scaler = torch.amp.GradScaler("cuda", enabled=amp and amp_dtype == torch.float16 and device.type == "cuda")
+    mem = torch.channels_last if channels_last else torch.contiguous_format
+    model = model.to(device, memory_format=mem)
+    net = model
+    if world > 1: net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+    if compile: net = torch.compile(net)
+    return _Setup(model, net, device, bool(amp), amp_dtype, scaler, mem, rank, world, created_group)
+
+# %% ../nbs/05a_training.ipynb #1ac5d61d
+def _train_epoch(batches, # an iterable of batches (a DataLoader, or a tqdm bar around one)
+                 run_step:Callable, # (images, generator) -> loss, from `run_step_factory`
+                 optimizer:torch.optim.Optimizer, r:_Setup, gen:torch.Generator,
+                 *, epoch:int, max_steps:int|None, out_dir:Path|None,
+                ) -> tuple[float, int, dict]: # mean training loss, images seen, seconds spent on data / forward+backward / optimizer
+    "Step 2 of `fit`: one pass over this process's batches, stopping with `NonFiniteLossError` at the first NaN or inf loss."
+    tot, cnt = 0.0, 0
+    spent = dict(data=0.0, forward_backward=0.0, optimizer=0.0)   # where the epoch's time goes
+    tick = time.perf_counter()
+    for i, batch in enumerate(batches):
+        if max_steps is not None and i >= max_steps: break
+        x = _images(batch).to(r.device, memory_format=r.mem, non_blocking=True)
+        tock = time.perf_counter(); spent["data"] += tock - tick
+        loss = run_step(x, gen)
+        finite = torch.isfinite(loss.detach()).float().reshape(1)
+        if r.world > 1: dist.all_reduce(finite, op=dist.ReduceOp.MIN)   # every process stops together: none waits in a collective
+        if finite.item() == 0:
+            where = f" The last good checkpoint is kept in {out_dir / 'last'}." if out_dir is not None and (out_dir / "last").exists() else ""
+            raise NonFiniteLossError(f"loss became {loss.item()} at epoch {epoch + 1}, step {i + 1}: training stopped "
+                                     f"(lower the learning rate or check the data for NaN/inf).{where}")
+        optimizer.zero_grad(set_to_none=True)
+        r.scaler.scale(loss).backward()
+        tick = time.perf_counter(); spent["forward_backward"] += tick - tock
+        r.scaler.step(optimizer); r.scaler.update()
+        tot += loss.item() * len(x); cnt += len(x)
+        if hasattr(batches, "set_postfix"): batches.set_postfix(loss=f"{loss.item():.4f}")
+        tock, tick = tick, time.perf_counter(); spent["optimizer"] += tick - tock
+    return tot / max(cnt, 1), cnt, spent
+
+def _val_loss(model:nn.Module, run_step:Callable, batches, r:_Setup, seed:int) -> float:
+    "Step 3 of `fit`: the mean loss on the held-out normal images, on a fixed random stream (seed + 1), so every epoch is scored on the same masks."
+    model.eval(); tot, cnt, g = 0.0, 0, make_generator(seed + 1)
+    with torch.no_grad():
+        for batch in batches:
+            x = _images(batch).to(r.device, memory_format=r.mem)
+            tot += run_step(x, g).item() * len(x); cnt += len(x)
+    return tot / cnt
+
+# %% ../nbs/05a_training.ipynb #0254e4ed
+def _budget_gate(epochs:list, # the history's epoch rows so far
+                 elapsed:float, budget:float, # seconds since training started; the budget in seconds
+                 optimizer:torch.optim.Optimizer, dropped:bool, # whether the learning rate was already dropped
+                ) -> tuple[bool, bool]: # (stop now, dropped)
+    "Step 4 of `fit`, before each epoch of a budgeted run: stop if another epoch as long as the last would end past the budget; past 5/6 of it, drop the learning rate x 0.1 once."
+    last = epochs[-1]["seconds"] + epochs[-1]["time"].get("validation", 0) if epochs else 0.0
+    if elapsed + last > budget: return True, dropped
+    if not dropped and elapsed > budget * 5 / 6:
+        for group in optimizer.param_groups: group["lr"] *= 0.1
+        dropped = True
+    return False, dropped
+
 # %% ../nbs/05a_training.ipynb #63da9ab9
 def fit(model:nn.Module, # model with a `config` dict (for checkpoints)
         train_ds:Dataset, # normal training images: samples with an `.image` (C,H,W) in [0,1]
@@ -226,20 +310,8 @@ def fit(model:nn.Module, # model with a `config` dict (for checkpoints)
     if n_epochs < 1 or bs < 1: raise ValueError(f"n_epochs and bs must be positive, got n_epochs={n_epochs}, bs={bs}")
     if resume and out_dir is None: raise ValueError("resume=True needs out_dir")
     if not callable(step): raise TypeError(f"step must be a function step(model, images, *, generator) -> loss, got {type(step).__name__}")
-    rank, world, local_rank = dist_info()
-    device = default_device(device)
-    if world > 1 and device.type == "cuda": device = torch.device("cuda", local_rank)
-    created_group = init_distributed(device)
-    fast = fast_defaults(device)
-    amp = fast if amp is None else amp
-    channels_last = fast if channels_last is None else channels_last
-    amp_dtype = torch.float16 if device.type == "cuda" and not torch.cuda.is_bf16_supported() else torch.bfloat16
-    scaler = torch.amp.GradScaler("cuda", enabled=amp and amp_dtype == torch.float16 and device.type == "cuda")
-    mem = torch.channels_last if channels_last else torch.contiguous_format
-    model = model.to(device, memory_format=mem)
-    net = model
-    if world > 1: net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
-    if compile: net = torch.compile(net)
+    r = _setup(model, device, amp, channels_last, compile)                       # step 1
+    model, device, rank, world = r.model, r.device, r.rank, r.world
     params = [p for p in model.parameters() if p.requires_grad] if params is None else list(params)
     if not params: raise ValueError("fit was given no parameters to train")
     optimizer = torch.optim.Adam(params, **{"lr": lr, "weight_decay": weight_decay, **(opt or {})})
@@ -250,7 +322,7 @@ def fit(model:nn.Module, # model with a `config` dict (for checkpoints)
     out_dir = Path(out_dir) if out_dir is not None else None
     run_cfg = {**(config or {}), "train": dict(n_epochs=n_epochs, bs=bs, lr=lr, weight_decay=weight_decay, lr_drop_epochs=drops,
                val_fraction=val_fraction, patience=patience, seed=seed, world_size=world, opt=dict(opt or {}), max_minutes=max_minutes,
-               amp=bool(amp), amp_dtype=str(amp_dtype).replace("torch.", "") if amp else None, channels_last=bool(channels_last))}
+               amp=r.amp, amp_dtype=str(r.amp_dtype).replace("torch.", "") if r.amp else None, channels_last=r.mem == torch.channels_last)}
     hist = dict(epochs=[], best_epoch=None, best_val_loss=None, stopped_early=False, stopped_by_budget=False, finished=False, resumed_from=None)
     start, best, bad, best_state = 0, math.inf, 0, None
     if resume and out_dir is not None and ((out_dir / "last").exists() or list(out_dir.glob(".last.old-*"))):
@@ -261,61 +333,33 @@ def fit(model:nn.Module, # model with a `config` dict (for checkpoints)
     def batches(idx, epoch, shuffle):
         order = [idx[i] for i in epoch_indices(len(idx), epoch, seed, rank, world)] if shuffle else idx
         return DataLoader(Subset(train_ds, order), batch_size=bs, shuffle=False, num_workers=num_workers)
-    run_step = run_step_factory(net, device, amp, amp_dtype, step)
+    run_step = run_step_factory(r.net, device, r.amp, r.amp_dtype, step)
     budget = None if max_minutes is None else 60.0 * max_minutes
     if budget is not None:
         if budget <= 0: raise ValueError(f"max_minutes must be positive, got {max_minutes}")
         # with a budget the learning rate drops by time (below), not by epoch: `drops` is empty
-        est = _epoch_estimate(model, train_ds, train_idx, val_idx, step, bs, device, mem, amp, amp_dtype)
+        est = _epoch_estimate(model, train_ds, train_idx, val_idx, step, bs, device, r.mem, r.amp, r.amp_dtype)
         if est > budget: raise ValueError(f"a budget of {max_minutes:g} min is too short for one epoch: one epoch of {len(train_idx)} training "
                                           f"images (+ {len(val_idx)} validation) takes about {est / 60:.1f} min here (timed on one batch)")
     t_start, dropped = time.perf_counter(), False
     try:
         for epoch in range(start, n_epochs):
             if hist["stopped_early"]: break
-            if budget is not None:
-                elapsed, last = time.perf_counter() - t_start, hist["epochs"][-1]["seconds"] + hist["epochs"][-1]["time"].get("validation", 0) if hist["epochs"] else 0.0
-                if elapsed + last > budget: hist["stopped_by_budget"] = True; break
-                if not dropped and elapsed > budget * 5 / 6:
-                    for group in optimizer.param_groups: group["lr"] *= 0.1
-                    dropped = True
-            t0, tot, cnt = time.perf_counter(), 0.0, 0
-            spent = dict(data=0.0, forward_backward=0.0, optimizer=0.0)   # where the epoch's time goes
-            net.train()
-            loader = batches(train_idx, epoch, True)
-            bar = tqdm(loader, desc=f"epoch {epoch + 1}/{n_epochs}", disable=not progress or rank != 0, leave=False)
-            tick = time.perf_counter()
-            for i, batch in enumerate(bar):
-                if max_steps is not None and i >= max_steps: break
-                x = _images(batch).to(device, memory_format=mem, non_blocking=True)
-                tock = time.perf_counter(); spent["data"] += tock - tick
-                loss = run_step(x, gen)
-                finite = torch.isfinite(loss.detach()).float().reshape(1)
-                if world > 1: dist.all_reduce(finite, op=dist.ReduceOp.MIN)
-                if finite.item() == 0:
-                    where = f" The last good checkpoint is kept in {out_dir / 'last'}." if out_dir is not None and (out_dir / "last").exists() else ""
-                    raise NonFiniteLossError(f"loss became {loss.item()} at epoch {epoch + 1}, step {i + 1}: training stopped "
-                                             f"(lower the learning rate or check the data for NaN/inf).{where}")
-                optimizer.zero_grad(set_to_none=True)
-                scaler.scale(loss).backward()
-                tick = time.perf_counter(); spent["forward_backward"] += tick - tock
-                scaler.step(optimizer); scaler.update()
-                tot += loss.item() * len(x); cnt += len(x)
-                bar.set_postfix(loss=f"{loss.item():.4f}")
-                tock, tick = tick, time.perf_counter(); spent["optimizer"] += tick - tock
+            if budget is not None:                                               # step 4
+                stop, dropped = _budget_gate(hist["epochs"], time.perf_counter() - t_start, budget, optimizer, dropped)
+                if stop: hist["stopped_by_budget"] = True; break
+            t0 = time.perf_counter()
+            r.net.train()
+            bar = tqdm(batches(train_idx, epoch, True), desc=f"epoch {epoch + 1}/{n_epochs}", disable=not progress or rank != 0, leave=False)
+            train_loss, cnt, spent = _train_epoch(bar, run_step, optimizer, r, gen, epoch=epoch, max_steps=max_steps, out_dir=out_dir)  # step 2
             lr_used = optimizer.param_groups[0]["lr"]
             sched.step()
             secs = time.perf_counter() - t0
-            row = dict(epoch=epoch + 1, train_loss=tot / max(cnt, 1), lr=lr_used, seconds=round(secs, 3),
+            row = dict(epoch=epoch + 1, train_loss=train_loss, lr=lr_used, seconds=round(secs, 3),
                        images_per_s=round(cnt * world / secs, 2))
             if val_idx:
                 tv = time.perf_counter()
-                model.eval(); vtot, vcnt, vg = 0.0, 0, make_generator(seed + 1)
-                with torch.no_grad():
-                    for batch in batches(val_idx, epoch, False):
-                        x = _images(batch).to(device, memory_format=mem)
-                        vtot += run_step(x, vg).item() * len(x); vcnt += len(x)
-                row["val_loss"] = vtot / vcnt
+                row["val_loss"] = _val_loss(model, run_step, batches(val_idx, epoch, False), r, seed)   # step 3
                 spent["validation"] = time.perf_counter() - tv
             row["time"] = {k: round(v, 3) for k, v in spent.items()}
             hist["epochs"].append(row)
@@ -343,7 +387,7 @@ def fit(model:nn.Module, # model with a `config` dict (for checkpoints)
         if best_state is not None: model.load_state_dict(best_state)         # the best epoch of this call
         elif out_dir is not None and (out_dir / "best").exists(): load_checkpoint(out_dir / "best", model, device=device)  # of an earlier call
     finally:
-        if created_group: dist.destroy_process_group()
+        if r.created_group: dist.destroy_process_group()
     return hist
 
 # %% ../nbs/05a_training.ipynb #de1c4ffe
