@@ -8,7 +8,7 @@ import argparse, json, sys, time
 from dataclasses import fields
 from pathlib import Path
 from .method import SettingsError, get_method, list_methods, list_backbones, get_backbone, parse_setting
-from .training import dist_info
+from .training import dist_info, AUGMENTS
 from . import pipeline
 
 # %% auto #0
@@ -69,7 +69,7 @@ def cmd_train(args) -> int:
     r = pipeline.train(method, settings_from_args(method, args), args.dataset, size=args.size, out=args.out, n_epochs=args.epochs,
                        bs=args.bs, lr=args.lr, seed=args.seed, device=args.device, val_fraction=args.val_fraction, patience=args.patience,
                        resume=args.resume, evaluate_test=not args.no_eval, progress=not args.quiet, max_steps=args.steps_per_epoch,
-                       max_minutes=args.budget_minutes, **_levers(args))
+                       max_minutes=args.budget_minutes, augment=args.augment, **_levers(args))
     if dist_info()[0] != 0: return 0          # under torchrun only rank 0 reports
     print(f"trained {method.name} on {args.dataset}: best epoch {r['history']['best_epoch']}, checkpoint {(Path(args.out) / 'best').resolve()}")
     if r["metrics"] is not None: _print_metrics(r["metrics"])
@@ -158,6 +158,8 @@ def _training(p, epochs):
                    help="bf16: bfloat16 autocast; auto: bf16 on CUDA and on CPUs with native bfloat16, else fp32 (default auto)")
     p.add_argument("--channels-last", choices=["auto", "on", "off"], default="auto", help="channels-last memory layout (default auto: fit's choice)")
     p.add_argument("--compile", action="store_true", help="train through torch.compile (slower start, faster steps)")
+    p.add_argument("--augment", choices=AUGMENTS, default="none",
+                   help="random flips and/or shifts of the training images (default none; flips suit textures, not always aligned parts)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
 def build_parser(method:str="riad", # the method whose settings flags `train` gets

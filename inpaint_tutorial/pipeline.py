@@ -167,6 +167,7 @@ def train(method:str|Method, # a registered method or its name
           val_fraction:float=0.2, patience:int=20, resume:bool=False,
           evaluate_test:bool=True, # evaluate on the test split after training
           max_minutes:float|None=None, # wall-clock budget of the training (see `fit`)
+          augment:str="none", # training augmentation, one of AUGMENTS (see `fit`): flips and shifts suit textures, not always parts
           cache:bool|None=None, # keep the decoded training images in memory; None: when they fit `cache_budget()`
           amp:bool|None=None, channels_last:bool|None=None, compile:bool=False, # speed levers of `fit` (None: its defaults)
           progress:bool=True, max_steps:int|None=None) -> dict: # method, settings, model, history, metrics, out, channels, n_train
@@ -186,7 +187,7 @@ def train(method:str|Method, # a registered method or its name
     fit_ds = InMemory(train_ds) if cache else train_ds
     hist = fit_method(method, settings, model, fit_ds, n_epochs=n_epochs, out_dir=out, resume=resume, config=config, bs=bs, lr=lr,
                       seed=seed, device=device, val_fraction=val_fraction, patience=patience, progress=progress, max_steps=max_steps,
-                      max_minutes=max_minutes, amp=amp, channels_last=channels_last, compile=compile)
+                      max_minutes=max_minutes, amp=amp, channels_last=channels_last, compile=compile, augment=augment)
     result = dict(method=method, settings=settings, model=model, history=hist, metrics=None, out=out, channels=train_ds.channels,
                   n_train=len(train_ds))
     if dist_info()[0] != 0: return result

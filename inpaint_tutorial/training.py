@@ -5,6 +5,7 @@
 # %% ../nbs/05a_training.ipynb #c1425fe8
 from __future__ import annotations
 import copy, json, math, os, shutil, time, uuid
+from functools import partial
 from pathlib import Path
 from typing import Callable, NamedTuple, Sequence
 import torch
@@ -20,9 +21,10 @@ from .method import MODEL_REGISTRY, Method, Settings, model_config, build_model,
 _all_ = ["MODEL_REGISTRY", "model_config", "build_model"]   # moved to 04a_method; importable from here for one more release
 
 # %% auto #0
-__all__ = ['CKPT_FORMAT', 'save_checkpoint', 'load_checkpoint', 'dist_info', 'init_distributed', 'epoch_indices',
-           'NonFiniteLossError', 'native_bf16_cpu', 'fast_defaults', 'run_step_factory', 'split_train_val', 'fit',
-           'checkpoint_state', 'fit_method', 'MODEL_REGISTRY', 'model_config', 'build_model']
+__all__ = ['CKPT_FORMAT', 'AUGMENTS', 'save_checkpoint', 'load_checkpoint', 'dist_info', 'init_distributed', 'epoch_indices',
+           'NonFiniteLossError', 'native_bf16_cpu', 'fast_defaults', 'run_step_factory', 'split_train_val',
+           'augment_batch', 'augmenter', 'fit', 'checkpoint_state', 'fit_method', 'MODEL_REGISTRY', 'model_config',
+           'build_model']
 
 # %% ../nbs/05a_training.ipynb #df8459a0
 CKPT_FORMAT = "inpaint_tutorial.checkpoint/1"
@@ -238,6 +240,7 @@ def _train_epoch(batches, # an iterable of batches (a DataLoader, or a tqdm bar 
                  run_step:Callable, # (images, generator) -> loss, from `run_step_factory`
                  optimizer:torch.optim.Optimizer, r:_Setup, gen:torch.Generator,
                  *, epoch:int, max_steps:int|None, out_dir:Path|None,
+                 augment:Callable|None=None, # (images, generator) -> images, applied to each batch before the step
                 ) -> tuple[float, int, dict]: # mean training loss, images seen, seconds spent on data / forward+backward / optimizer
     "Step 2 of `fit`: one pass over this process's batches, stopping with `NonFiniteLossError` at the first NaN or inf loss."
     tot, cnt = 0.0, 0
@@ -246,6 +249,7 @@ def _train_epoch(batches, # an iterable of batches (a DataLoader, or a tqdm bar 
     for i, batch in enumerate(batches):
         if max_steps is not None and i >= max_steps: break
         x = _images(batch).to(r.device, memory_format=r.mem, non_blocking=True)
+        if augment is not None: x = augment(x, gen).contiguous(memory_format=r.mem)
         tock = time.perf_counter(); spent["data"] += tock - tick
         loss = run_step(x, gen)
         finite = torch.isfinite(loss.detach()).float().reshape(1)
@@ -285,6 +289,38 @@ def _budget_gate(epochs:list, # the history's epoch rows so far
         dropped = True
     return False, dropped
 
+# %% ../nbs/05a_training.ipynb #50ebb18c
+AUGMENTS = ("none", "shift", "flip", "flip+shift") # the named augmentations of `fit` (and `--augment`)
+
+def augment_batch(images:Tensor, # (B,C,H,W)
+                  generator:torch.Generator, # the random stream (CPU)
+                  flips:bool=True, # horizontal and vertical flips, each with probability 1/2 per image
+                  max_shift:float=0.05, # translation of up to this fraction of each side, reflect-filled; 0: none
+                 ) -> Tensor: # (B,C,H,W)
+    "Random flips and shifts of a batch, one draw per image, in one indexing operation (no per-image loop)."
+    if not 0 <= max_shift < 0.5: raise ValueError(f"max_shift must be in [0, 0.5), got {max_shift}")
+    b, _, h, w = images.shape
+    rows, cols = torch.arange(h).expand(b, h), torch.arange(w).expand(b, w)     # the source row / column of every output pixel
+    if flips:
+        rows = torch.where(torch.rand(b, 1, generator=generator) < 0.5, rows.flip(1), rows)
+        cols = torch.where(torch.rand(b, 1, generator=generator) < 0.5, cols.flip(1), cols)
+    py, px = int(max_shift * h), int(max_shift * w)
+    if py or px:
+        rows = rows + torch.randint(-py, py + 1, (b, 1), generator=generator)
+        cols = cols + torch.randint(-px, px + 1, (b, 1), generator=generator)
+        reflect = lambda i, n: (n - 1) - ((n - 1) - i.abs()).abs()                  # ... 2 1 | 0 1 2 ... n-1 | n-2 ...
+        rows, cols = reflect(rows, h), reflect(cols, w)
+    rows, cols = rows.to(images.device), cols.to(images.device)
+    batch = torch.arange(b, device=images.device)[:, None, None]
+    return images.permute(0, 2, 3, 1)[batch, rows[:, :, None], cols[:, None, :]].permute(0, 3, 1, 2).contiguous()
+
+def augmenter(augment:str|Callable|None) -> Callable|None:
+    "`fit`'s augmentation: one of AUGMENTS by name, your own function (images, generator) -> images, or None."
+    if augment is None or callable(augment): return augment
+    if augment not in AUGMENTS: raise ValueError(f"augment must be one of {AUGMENTS} or a function (images, generator) -> images, got {augment!r}")
+    if augment == "none": return None
+    return partial(augment_batch, flips="flip" in augment, max_shift=0.05 if "shift" in augment else 0.0)
+
 # %% ../nbs/05a_training.ipynb #63da9ab9
 def fit(model:nn.Module, # model with a `config` dict (for checkpoints)
         train_ds:Dataset, # normal training images: samples with an `.image` (C,H,W) in [0,1]
@@ -294,6 +330,7 @@ def fit(model:nn.Module, # model with a `config` dict (for checkpoints)
         n_epochs:int=10, bs:int=8, lr:float=1e-4, weight_decay:float=1e-5,
         lr_drop_epochs:Sequence[int]|None=None, # epochs after which lr is multiplied by 0.1; None: at 5/6 of n_epochs (paper: 250 of 300)
         val_fraction:float=0.2, # share of train_ds held out for validation and early stopping (0: none)
+        augment:str|Callable|None=None, # training-batch augmentation: one of AUGMENTS, or (images, generator) -> images; None: none
         patience:int=20, # epochs without validation improvement before stopping
         max_minutes:float|None=None, # wall-clock budget of the training: no epoch starts that would end past it; lr x 0.1 at 5/6 of it
         seed:int=0, device:str|torch.device|None=None,
@@ -310,6 +347,7 @@ def fit(model:nn.Module, # model with a `config` dict (for checkpoints)
     if n_epochs < 1 or bs < 1: raise ValueError(f"n_epochs and bs must be positive, got n_epochs={n_epochs}, bs={bs}")
     if resume and out_dir is None: raise ValueError("resume=True needs out_dir")
     if not callable(step): raise TypeError(f"step must be a function step(model, images, *, generator) -> loss, got {type(step).__name__}")
+    aug = augmenter(augment)
     r = _setup(model, device, amp, channels_last, compile)                       # step 1
     model, device, rank, world = r.model, r.device, r.rank, r.world
     params = [p for p in model.parameters() if p.requires_grad] if params is None else list(params)
@@ -321,7 +359,9 @@ def fit(model:nn.Module, # model with a `config` dict (for checkpoints)
     gen = make_generator(seed + 7919 * rank)   # masks and k per step: a different stream on every process
     out_dir = Path(out_dir) if out_dir is not None else None
     run_cfg = {**(config or {}), "train": dict(n_epochs=n_epochs, bs=bs, lr=lr, weight_decay=weight_decay, lr_drop_epochs=drops,
-               val_fraction=val_fraction, patience=patience, seed=seed, world_size=world, opt=dict(opt or {}), max_minutes=max_minutes,
+               val_fraction=val_fraction, patience=patience, seed=seed, world_size=world,
+               augment=augment if isinstance(augment, str) or augment is None else getattr(augment, "__name__", "custom"),
+               opt=dict(opt or {}), max_minutes=max_minutes,
                amp=r.amp, amp_dtype=str(r.amp_dtype).replace("torch.", "") if r.amp else None, channels_last=r.mem == torch.channels_last)}
     hist = dict(epochs=[], best_epoch=None, best_val_loss=None, stopped_early=False, stopped_by_budget=False, finished=False, resumed_from=None)
     start, best, bad, best_state = 0, math.inf, 0, None
@@ -351,7 +391,8 @@ def fit(model:nn.Module, # model with a `config` dict (for checkpoints)
             t0 = time.perf_counter()
             r.net.train()
             bar = tqdm(batches(train_idx, epoch, True), desc=f"epoch {epoch + 1}/{n_epochs}", disable=not progress or rank != 0, leave=False)
-            train_loss, cnt, spent = _train_epoch(bar, run_step, optimizer, r, gen, epoch=epoch, max_steps=max_steps, out_dir=out_dir)  # step 2
+            train_loss, cnt, spent = _train_epoch(bar, run_step, optimizer, r, gen, epoch=epoch, max_steps=max_steps, out_dir=out_dir,
+                                                  augment=aug)                                                  # step 2
             lr_used = optimizer.param_groups[0]["lr"]
             sched.step()
             secs = time.perf_counter() - t0

@@ -88,9 +88,19 @@ def test_checkpoint_with_wrong_config_is_refused(trained, tmp_path):
     (("train", "--dataset", "synthetic", "--filter-size", "20"), "filter_size must be an odd int"),
     (("demo", "--seed", "-3"), "must be in [0, 4294967295]"),
     (("evaluate", "--checkpoint", "/no/such/ckpt"), "no checkpoint at /no/such/ckpt"),
+    (("train", "--dataset", "synthetic", "--augment", "rotate"), "invalid choice: 'rotate'"),
+    (("train", "--dataset", "objects:marble"), "unknown texture 'marble'"),
     (("frobnicate",), "invalid choice")])
 def test_bad_input_is_one_line(args, needle):
     one_line_error(run(*args), needle)
+
+def test_objects_spec_and_augment_are_recorded(tmp_path):
+    "IPAD on the built-in part-on-background data: the foreground rule the data chose and the augmentation land in the checkpoint."
+    r = run("train", "--dataset", "objects", "--method", "ipad", "--size", "32", "--ks", "2,4", "--epochs", "1", "--steps-per-epoch", "1",
+            "--augment", "flip+shift", "--no-eval", "--quiet", "--out", tmp_path / "run")
+    assert r.returncode == 0, r.stderr
+    cfg = json.loads((tmp_path / "run" / "best" / "config.json").read_text())
+    assert (cfg["dataset"], cfg["settings"]["foreground"], cfg["train"]["augment"]) == ("objects", "auto", "flip+shift")
 
 def test_visa_and_folder_specs(tmp_path):
     root = fake_visa(tmp_path / "visa", obj="candle", size=64)
