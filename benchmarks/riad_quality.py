@@ -55,8 +55,9 @@ def parse_args(argv=None):
     p.add_argument("--patience", type=int, default=1000, help="early-stopping patience in epochs (the demo: 1000, i.e. none)")
     p.add_argument("--eval-bs", type=int, default=16, help="test images per detect call (the demo: 16; it changes the mask draws)")
     p.add_argument("--score-region", default="valid", choices=["valid", "full"], help="where detect takes the image score's maximum")
+    p.add_argument("--augment", default="none", choices=["none", "shift", "flip", "flip+shift"], help="training augmentation (fit's augment)")
     p.add_argument("--verbose", action="store_true", help="also print the sorted scores of normal and defective images")
-    p.add_argument("--out", default=None, help="results file (default benchmarks/results/riad_quality_<size>px[_<score region>].json)")
+    p.add_argument("--out", default=None, help="results file (default benchmarks/results/riad_quality_<size>px[_<score region>][_<augment>].json)")
     a = p.parse_args(argv)
     m = int(np.lcm(max(a.ks), 2 ** (PRESETS[a.preset]["depth"] - 1)))
     if a.size % m: p.error(f"--size {a.size} must be a multiple of {m}")
@@ -75,7 +76,7 @@ def train_seed(a, seed:int):
         t0 = time.perf_counter()
         hist = fit(model, train_ds, step, n_epochs=a.epochs, bs=a.bs, lr=a.lr, seed=seed, device="cpu",
                    amp=a.precision == "bf16", channels_last=a.precision == "bf16",
-                   out_dir=tmp, val_fraction=a.val_fraction, patience=a.patience, progress=False)
+                   out_dir=tmp, val_fraction=a.val_fraction, patience=a.patience, progress=False, augment=a.augment)
         train_s = time.perf_counter() - t0
     return model, test_ds, dict(train_s=train_s, best_epoch=hist["best_epoch"], best_val=hist["best_val_loss"])
 
@@ -126,7 +127,7 @@ def main(argv=None):
                f"| torch {torch.__version__} | torch threads {torch.get_num_threads()} | device cpu")
     print("machine:", machine)
     cfg = dict(preset=a.preset, size=a.size, epochs=a.epochs, bs=a.bs, lr=a.lr, n_train=a.n_train, ks=list(a.ks), n=a.n,
-               filter_size=a.filter_size, score_region=a.score_region, crop=a.crop, texture=a.texture, val_fraction=a.val_fraction, patience=a.patience,
+               filter_size=a.filter_size, score_region=a.score_region, augment=a.augment, crop=a.crop, texture=a.texture, val_fraction=a.val_fraction, patience=a.patience,
                seeds=list(a.seeds))
     print("config: " + " ".join(f"{k}={v}" for k, v in cfg.items()))
     print("command: python benchmarks/riad_quality.py " + " ".join(sys.argv[1:] if argv is None else argv))
@@ -152,7 +153,8 @@ def main(argv=None):
             return f"{fmt(c, statistics.mean(v))}+-{fmt(c, statistics.stdev(v)) if len(v) > 1 else '0'}"
         print(f"mean +- std over seeds {','.join(map(str, a.seeds))}, filter {f}: " + "  ".join(f"{SHORT.get(c, c)} {ms(c)}" for c in COLS))
         table[str(f)] = summarize(f"filter {f}", [{k: v for k, v in r.items() if not k.startswith("_")} for r in rs], COLS)
-    out = Path(a.out or Path(__file__).parent / "results" / f"riad_quality_{a.size}px{'' if a.score_region == 'valid' else '_' + a.score_region}.json")
+    tag = ('' if a.score_region == 'valid' else '_' + a.score_region) + ('' if a.augment == 'none' else '_' + a.augment.replace('+', '_'))
+    out = Path(a.out or Path(__file__).parent / "results" / f"riad_quality_{a.size}px{tag}.json")
     write_results(out, "riad_quality.py", argv, machine=machine, config=cfg, filters=table)
 
 if __name__ == "__main__":
