@@ -102,8 +102,12 @@ def main(argv=None):
     q = quality_args([])   # the demo's configuration, as riad_quality.py defines it
     machine = (f"{platform.platform()} | {platform.machine()} | python {platform.python_version()} | torch {torch.__version__} | device cpu")
     out = Path(a.out)
+    config = dict(epochs=a.epochs, drop=a.drop, from_epoch=a.from_epoch, bf16=fast_defaults(torch.device("cpu")))
     res = json.loads(out.read_text()) if out.exists() else dict(title="the demo's configuration, one epoch per fit call, three checkpoint choices",
-                                                                   machine=machine, runs=[])
+                                                                   machine=machine, config=config, runs=[])
+    res.setdefault("config", config)   # files written before the config was recorded used these settings
+    if (res["machine"], res["config"]) != (machine, config):   # one file compares runs of one machine and one configuration
+        sys.exit(f"{out} holds runs of {res['machine']} with {res['config']}; this is {machine} with {config}: pass another --out")
     for seed in a.seeds:
         r = run_one(a, q, seed)
         res["runs"] = [x for x in res["runs"] if (x["seed"], x["threads"]) != (seed, a.threads)] + [r]

@@ -639,6 +639,7 @@ class SyntheticObjects(AnomalyDataset):
             masks, kinds = torch.zeros(n_train, 1, *size), ["good"] * n_train
         else:
             images, parts = _parts(n_test, (256, 512), size, texture, background, crop, g_test)
+            images = images.repeat(1, channels, 1, 1)                  # gray repeated: a `shift` then changes colour
             masks, n_good = torch.zeros(n_test, 1, *size), n_test // 2
             kinds = ["good"] * n_good + [defects[j % len(defects)] for j in range(n_test - n_good)]
             others = [t for t in TEXTURES if t != texture]
@@ -646,9 +647,10 @@ class SyntheticObjects(AnomalyDataset):
                 source = None
                 if kinds[i] == "patch":
                     other = texture_photo(others[int(torch.randint(len(others), (1,), generator=g_test))])
-                    source = _crops(other, 1, (0, 512), size, max(8, crop // 2), g_test)[0][0]
+                    source = _crops(other, 1, (0, 512), size, max(8, crop // 2), g_test)[0][0].repeat(channels, 1, 1)
                 images[i], masks[i] = _defect_on(images[i], parts[i], kinds[i], g_test, source)
-        self.images, self.masks, self.objects = images.repeat(1, channels, 1, 1), masks, parts  # objects: the silhouettes
+        if split == "train": images = images.repeat(1, channels, 1, 1)
+        self.images, self.masks, self.objects = images, masks, parts  # objects: the silhouettes
         items = [Item(f"objects:{texture}:{split}:{i:03d}", None, int(k != "good"), k) for i, k in enumerate(kinds)]
         super().__init__(items, split, size, channels)
 

@@ -186,11 +186,12 @@ def _epoch_estimate(model, train_ds, train_idx, val_idx, step, bs, device, mem, 
     probe = copy.deepcopy(model).train()            # the model itself (its BatchNorm statistics) is left untouched
     x = torch.stack([_images(train_ds[i]) for i in train_idx[:bs]]).to(device, memory_format=mem)
     run = run_step_factory(probe, device, amp, amp_dtype, step)
+    sync = (lambda: torch.cuda.synchronize(device)) if device.type == "cuda" else (lambda: None)   # GPU work is asynchronous
     times = []
     for _ in range(2):                              # the first call pays one-off set-up costs: the faster of two is timed
-        t0 = time.perf_counter()
+        sync(); t0 = time.perf_counter()
         run(x, make_generator(0)).backward()
-        times.append(time.perf_counter() - t0)
+        sync(); times.append(time.perf_counter() - t0)
     per_batch = min(times)
     return per_batch * (math.ceil(len(train_idx) / bs) + math.ceil(len(val_idx) / bs) / 3)
 
@@ -277,17 +278,20 @@ def _val_loss(model:nn.Module, run_step:Callable, batches, r:_Setup, seed:int) -
     return tot / cnt
 
 # %% ../nbs/05a_training.ipynb #0254e4ed
-def _budget_gate(epochs:list, # the history's epoch rows so far
+def _over_budget(epochs:list, # the history's epoch rows so far
                  elapsed:float, budget:float, # seconds since training started; the budget in seconds
-                 optimizer:torch.optim.Optimizer, dropped:bool, # whether the learning rate was already dropped
-                ) -> tuple[bool, bool]: # (stop now, dropped)
-    "Step 4 of `fit`, before each epoch of a budgeted run: stop if another epoch as long as the last would end past the budget; past 5/6 of it, drop the learning rate x 0.1 once."
+                ) -> bool:
+    "Step 4 of `fit`, at the end of each epoch of a budgeted run: would one more epoch as long as the last end past the budget?"
     last = epochs[-1]["seconds"] + epochs[-1]["time"].get("validation", 0) if epochs else 0.0
-    if elapsed + last > budget: return True, dropped
-    if not dropped and elapsed > budget * 5 / 6:
-        for group in optimizer.param_groups: group["lr"] *= 0.1
-        dropped = True
-    return False, dropped
+    return elapsed + last > budget
+
+def _lr_drop_by_time(optimizer:torch.optim.Optimizer, elapsed:float, budget:float,
+                     dropped:bool, # whether the learning rate was already dropped
+                    ) -> bool: # dropped, now
+    "Step 4 of `fit`, before each epoch of a budgeted run: past 5/6 of the budget, the learning rate x 0.1, once."
+    if dropped or elapsed <= budget * 5 / 6: return dropped
+    for group in optimizer.param_groups: group["lr"] *= 0.1
+    return True
 
 # %% ../nbs/05a_training.ipynb #50ebb18c
 AUGMENTS = ("none", "shift", "flip", "flip+shift") # the named augmentations of `fit` (and `--augment`)
@@ -312,7 +316,7 @@ def augment_batch(images:Tensor, # (B,C,H,W)
         rows, cols = reflect(rows, h), reflect(cols, w)
     rows, cols = rows.to(images.device), cols.to(images.device)
     batch = torch.arange(b, device=images.device)[:, None, None]
-    return images.permute(0, 2, 3, 1)[batch, rows[:, :, None], cols[:, None, :]].permute(0, 3, 1, 2).contiguous()
+    return images.permute(0, 2, 3, 1)[batch, rows[:, :, None], cols[:, None, :]].permute(0, 3, 1, 2)   # channels-last strides
 
 def augmenter(augment:str|Callable|None) -> Callable|None:
     "`fit`'s augmentation: one of AUGMENTS by name, your own function (images, generator) -> images, or None."
@@ -380,14 +384,13 @@ def fit(model:nn.Module, # model with a `config` dict (for checkpoints)
         # with a budget the learning rate drops by time (below), not by epoch: `drops` is empty
         est = _epoch_estimate(model, train_ds, train_idx, val_idx, step, bs, device, r.mem, r.amp, r.amp_dtype)
         if est > budget: raise ValueError(f"a budget of {max_minutes:g} min is too short for one epoch: one epoch of {len(train_idx)} training "
-                                          f"images (+ {len(val_idx)} validation) takes about {est / 60:.1f} min here (timed on one batch)")
-    t_start, dropped = time.perf_counter(), False
+                                          f"images (+ {len(val_idx)} validation) takes about {est / 60:.1f} min here (timed on a probe batch)")
+    t_start, dropped, over = time.perf_counter(), False, False
     try:
         for epoch in range(start, n_epochs):
             if hist["stopped_early"]: break
-            if budget is not None:                                               # step 4
-                stop, dropped = _budget_gate(hist["epochs"], time.perf_counter() - t_start, budget, optimizer, dropped)
-                if stop: hist["stopped_by_budget"] = True; break
+            if over: hist["stopped_by_budget"] = True; break                    # step 4, decided at the end of the last epoch
+            if budget is not None: dropped = _lr_drop_by_time(optimizer, time.perf_counter() - t_start, budget, dropped)
             t0 = time.perf_counter()
             r.net.train()
             bar = tqdm(batches(train_idx, epoch, True), desc=f"epoch {epoch + 1}/{n_epochs}", disable=not progress or rank != 0, leave=False)
@@ -413,8 +416,8 @@ def fit(model:nn.Module, # model with a `config` dict (for checkpoints)
                 best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}   # restored at the end
             else: bad += 1
             if val_idx and bad >= patience: hist["stopped_early"] = True
-            hist["finished"] = hist["stopped_early"] or epoch + 1 == n_epochs or (
-                budget is not None and time.perf_counter() - t_start + row["seconds"] + spent.get("validation", 0) > budget)
+            over = budget is not None and _over_budget(hist["epochs"], time.perf_counter() - t_start, budget)
+            hist["finished"] = hist["stopped_early"] or epoch + 1 == n_epochs or over
             if rank == 0 and out_dir is not None:
                 ck_cfg = {**run_cfg, "epoch": epoch + 1, "val_loss": row.get("val_loss")}
                 if improved: save_checkpoint(out_dir / "best", model, ck_cfg)
