@@ -526,6 +526,18 @@ def _crops(photo:Tensor, n:int, rows:tuple[int,int], size:tuple[int,int], crop:i
     crops = torch.stack([photo[:, y:y + ch, x:x + cw] for y, x in zip(ys.tolist(), xs.tolist())])
     return resize_image(crops, size), torch.stack([ys, xs, torch.full_like(ys, ch), torch.full_like(xs, cw)], 1)
 
+def _synthetic_args(cls:str, split, size, channels, texture, defects, n_train, n_test, crop) -> tuple:
+    "The checked (split, size, channels, defects) of an embedded synthetic dataset; `cls` names it in the errors."
+    split, size, channels = _prepare(split, size, channels)
+    if min(size) < 32: raise ValueError(f"{cls} needs size >= 32 so thin defects survive, got {size}")
+    if texture not in TEXTURES: raise ValueError(f"texture must be one of {TEXTURES}, got {texture!r}")
+    defects = (defects,) if isinstance(defects, str) else tuple(defects)
+    if not defects or not set(defects) <= set(DEFECT_KINDS) or len(set(defects)) < len(defects):
+        raise ValueError(f"defects must be distinct kinds among {DEFECT_KINDS}, got {defects!r}")
+    for name, v, lo in (("n_train", n_train, 1), ("n_test", n_test, 2), ("crop", crop, 16)):
+        if not (isinstance(v, int) and not isinstance(v, bool) and v >= lo): raise ValueError(f"{name} must be an int >= {lo}, got {v!r}")
+    return split, size, channels or 1, defects
+
 class SyntheticDefects(AnomalyDataset):
     "Crops of a real texture photo with synthetic defects and exact masks; generated in memory from `seed`."
     fills_frame = True
@@ -539,15 +551,7 @@ class SyntheticDefects(AnomalyDataset):
                  defects:Sequence[str]=DEFECT_KINDS, # the defect kinds to use, in turn
                  crop:int=128, # crop side in photo pixels (the photos are 512x512): larger = smaller texture features
                 ):
-        split, size, channels = _prepare(split, size, channels)
-        channels = channels or 1
-        if min(size) < 32: raise ValueError(f"SyntheticDefects needs size >= 32 so thin defects survive, got {size}")
-        if texture not in TEXTURES: raise ValueError(f"texture must be one of {TEXTURES}, got {texture!r}")
-        defects = (defects,) if isinstance(defects, str) else tuple(defects)
-        if not defects or not set(defects) <= set(DEFECT_KINDS) or len(set(defects)) < len(defects):
-            raise ValueError(f"defects must be distinct kinds among {DEFECT_KINDS}, got {defects!r}")
-        for name, v, lo in (("n_train", n_train, 1), ("n_test", n_test, 2), ("crop", crop, 16)):
-            if not (isinstance(v, int) and not isinstance(v, bool) and v >= lo): raise ValueError(f"{name} must be an int >= {lo}, got {v!r}")
+        split, size, channels, defects = _synthetic_args("SyntheticDefects", split, size, channels, texture, defects, n_train, n_test, crop)
         g = make_generator(seed)
         g_train, g_test = child_generator(g), child_generator(g)
         photo = texture_photo(texture)
@@ -622,16 +626,8 @@ class SyntheticObjects(AnomalyDataset):
                  defects:Sequence[str]=DEFECT_KINDS, # the defect kinds to use, in turn
                  crop:int=128, # texture crop side in photo pixels
                 ):
-        split, size, channels = _prepare(split, size, channels)
-        channels = channels or 1
-        if min(size) < 32: raise ValueError(f"SyntheticObjects needs size >= 32 so thin defects survive, got {size}")
-        if texture not in TEXTURES: raise ValueError(f"texture must be one of {TEXTURES}, got {texture!r}")
+        split, size, channels, defects = _synthetic_args("SyntheticObjects", split, size, channels, texture, defects, n_train, n_test, crop)
         if background not in BACKGROUNDS: raise ValueError(f"background must be one of {BACKGROUNDS}, got {background!r}")
-        defects = (defects,) if isinstance(defects, str) else tuple(defects)
-        if not defects or not set(defects) <= set(DEFECT_KINDS) or len(set(defects)) < len(defects):
-            raise ValueError(f"defects must be distinct kinds among {DEFECT_KINDS}, got {defects!r}")
-        for name, v, lo in (("n_train", n_train, 1), ("n_test", n_test, 2), ("crop", crop, 16)):
-            if not (isinstance(v, int) and not isinstance(v, bool) and v >= lo): raise ValueError(f"{name} must be an int >= {lo}, got {v!r}")
         g = make_generator(seed)
         g_train, g_test = child_generator(g), child_generator(g)
         if split == "train":
