@@ -6,15 +6,17 @@
 3. Training throughput (images/s, Algorithm 2 steps with Adam) and peak memory per U-Net preset and image size;
    each configuration runs in its own subprocess so that its peak resident memory is its own.
 
-Usage: python benchmarks/riad.py [--device cpu|cuda] [--skip-train] [--sizes 64,128,256] [--repeats 7]
+Usage: python benchmarks/riad.py [--device cpu|cuda] [--skip-train] [--sizes 64,128,256] [--repeats 7] [--out FILE]
+Writes benchmarks/results/riad_<device>.json (or --out): the machine, the command and every figure printed.
 """
 import argparse, json, platform, resource, statistics, subprocess, sys, time
+from pathlib import Path
 import torch
 from inpaint_tutorial.core import default_device, make_generator
 from inpaint_tutorial.masks import batch_grid_masks
 from inpaint_tutorial.riad import reconstruct, detect
 from inpaint_tutorial.losses import msgms_anomaly_map
-from inpaint_tutorial.unet import unet_from_preset
+from inpaint_tutorial.unet import unet_from_preset, count_params
 
 def sync(device):
     if device.type == "cuda": torch.cuda.synchronize()
@@ -65,7 +67,8 @@ def bench_overhead(device, repeats, size=128, bs=8, k=8, n=3, preset="small"):
     print(f"   bare forward on the masked batch {t['forward']*1e3:8.1f} ms")
     print(f"   reconstruct                      {t['reconstruct']*1e3:8.1f} ms")
     print(f"   ratio reconstruct / forward      {t['reconstruct']/t['forward']:8.3f}   (target <= 1.15)")
-    return t["reconstruct"] / t["forward"]
+    return dict(preset=preset, size=size, bs=bs, n=n, k=k, forward_ms=1e3 * t["forward"], reconstruct_ms=1e3 * t["reconstruct"],
+                ratio=t["reconstruct"] / t["forward"], target=1.15)
 
 def bench_batched(device, repeats, size=64, bs=8, preset="tiny"):
     model = unet_from_preset(preset, 3).to(device).eval()
@@ -80,6 +83,9 @@ def bench_batched(device, repeats, size=64, bs=8, preset="tiny"):
           f"speed-up {t['reconstruct_loop']/t['reconstruct']:5.2f}x")
     print(f"   detect K={{2,4,8,16}}: loop {d['detect_loop']*1e3:8.1f} ms, batched {d['detect']*1e3:8.1f} ms, "
           f"speed-up {d['detect_loop']/d['detect']:5.2f}x")
+    return dict(preset=preset, size=size, bs=bs, reconstruct_loop_ms=1e3 * t["reconstruct_loop"], reconstruct_ms=1e3 * t["reconstruct"],
+                reconstruct_speedup=t["reconstruct_loop"] / t["reconstruct"], detect_loop_ms=1e3 * d["detect_loop"],
+                detect_ms=1e3 * d["detect"], detect_speedup=d["detect_loop"] / d["detect"])
 
 def train_one(preset, size, device_name, steps, bs):
     "Runs in a subprocess: images/s and peak memory of Algorithm 2 training steps."
@@ -99,19 +105,22 @@ def train_one(preset, size, device_name, steps, bs):
     sync(device)
     secs = time.perf_counter() - t
     peak = torch.cuda.max_memory_allocated() / 2**20 if device.type == "cuda" else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps(dict(preset=preset, size=size, bs=bs, images_per_s=bs * steps / secs, seconds_per_step=secs / steps, peak_mb=peak)))
+    print(json.dumps(dict(preset=preset, size=size, bs=bs, params_m=round(count_params(model) / 1e6, 2), images_per_s=bs * steps / secs,
+                          seconds_per_step=secs / steps, peak_mb=peak)))
 
 def bench_training(device_name, sizes):
     print("3. training throughput, Algorithm 2 steps (3 masked copies per image), Adam, fp32:")
     print(f"   {'preset':7s} {'size':>5s} {'bs':>3s} {'img/s':>8s} {'s/step':>8s} {'peak MB':>9s}  ({'GPU allocated' if device_name == 'cuda' else 'process RSS'})")
+    rows = []
     for preset in ("tiny", "small", "paper"):
         for size in sizes:
             steps = 2 if (preset == "paper" and size >= 256 and device_name != "cuda") else 5 if device_name != "cuda" else 20
             cmd = [sys.executable, __file__, "--_train", preset, str(size), device_name, str(steps), "4"]
             r = subprocess.run(cmd, capture_output=True, text=True)
             if r.returncode: print(f"   {preset:7s} {size:5d}  failed: {r.stderr.strip().splitlines()[-1]}"); continue
-            x = json.loads(r.stdout.strip().splitlines()[-1])
+            x = json.loads(r.stdout.strip().splitlines()[-1]); rows.append(x)
             print(f"   {preset:7s} {size:5d} {x['bs']:3d} {x['images_per_s']:8.2f} {x['seconds_per_step']:8.3f} {x['peak_mb']:9.0f}")
+    return rows
 
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--_train":
@@ -120,13 +129,17 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--device", default=None); ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--skip-train", action="store_true"); ap.add_argument("--sizes", default="64,128,256")
+    ap.add_argument("--out", default=None, help="result file (default benchmarks/results/riad_<device>.json)")
     a = ap.parse_args()
     device = default_device(a.device)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or platform.machine()
-    print(f"machine: {device} ({name}), {torch.get_num_threads()} torch threads, torch {torch.__version__}")
-    bench_overhead(device, a.repeats)
-    bench_batched(device, a.repeats)
-    if not a.skip_train: bench_training(device.type, [int(s) for s in a.sizes.split(",")])
+    machine = f"{device} ({name}), {torch.get_num_threads()} torch threads, torch {torch.__version__}, {platform.platform()}"
+    print(f"machine: {machine}")
+    res = dict(machine=machine, command="python benchmarks/riad.py " + " ".join(sys.argv[1:]),
+               overhead=bench_overhead(device, a.repeats), batched=bench_batched(device, a.repeats))
+    if not a.skip_train: res["training"] = bench_training(device.type, [int(s) for s in a.sizes.split(",")])
+    out = Path(a.out or Path(__file__).parent / "results" / f"riad_{device.type}.json")
+    out.write_text(json.dumps(res, indent=2)); print(f"results written to {out}")
 
 if __name__ == "__main__":
     main()
