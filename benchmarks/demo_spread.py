@@ -9,7 +9,7 @@ resume (which continues exactly where a run stopped: 05a_training checks it), so
     best  the lowest validation loss (what the demo keeps)
     last  the last epoch
     swa   the mean of the weights of the epochs after the learning-rate drop (26 to 30), with the BatchNorm statistics
-          re-estimated on the training images (stochastic weight averaging, Izmailov et al. 2018)
+          re-estimated on all the training crops (stochastic weight averaging, Izmailov et al. 2018)
 
 Every run is added to (or replaces its seed and thread count in) the result file, and the summary over all runs in the
 file is rewritten: per choice the mean, std, min and max of image AUROC, pixel AUROC and AUPRO, and per run the
@@ -45,7 +45,7 @@ def parse_args(argv=None):
     return a
 
 def reestimate_bn(model, train_ds, step, seed:int, bs:int=8) -> None:
-    "BatchNorm running statistics recomputed as plain means over the training images (train mode, no gradients)."
+    "BatchNorm running statistics recomputed as plain means over all 64 training crops, the held-out ones included (train mode, no gradients, one random k per batch)."
     bns = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
     saved = [m.momentum for m in bns]
     for m in bns: m.reset_running_stats(); m.momentum = None      # None: a cumulative average over the batches

@@ -57,7 +57,7 @@ def parse_args(argv=None):
     p.add_argument("--score-region", default="valid", choices=["valid", "full"], help="where detect takes the image score's maximum")
     p.add_argument("--augment", default="none", choices=["none", "shift", "flip", "flip+shift"], help="training augmentation (fit's augment)")
     p.add_argument("--verbose", action="store_true", help="also print the sorted scores of normal and defective images")
-    p.add_argument("--out", default=None, help="results file (default benchmarks/results/riad_quality_<size>px[_<score region>][_<augment>].json)")
+    p.add_argument("--out", default=None, help="results file (default benchmarks/results/riad_quality_<size>px[_<score region>][_bf16][_<augment>].json)")
     a = p.parse_args(argv)
     m = int(np.lcm(max(a.ks), 2 ** (PRESETS[a.preset]["depth"] - 1)))
     if a.size % m: p.error(f"--size {a.size} must be a multiple of {m}")
@@ -153,7 +153,8 @@ def main(argv=None):
             return f"{fmt(c, statistics.mean(v))}+-{fmt(c, statistics.stdev(v)) if len(v) > 1 else '0'}"
         print(f"mean +- std over seeds {','.join(map(str, a.seeds))}, filter {f}: " + "  ".join(f"{SHORT.get(c, c)} {ms(c)}" for c in COLS))
         table[str(f)] = summarize(f"filter {f}", [{k: v for k, v in r.items() if not k.startswith("_")} for r in rs], COLS)
-    tag = ('' if a.score_region == 'valid' else '_' + a.score_region) + ('' if a.augment == 'none' else '_' + a.augment.replace('+', '_'))
+    tag = (('' if a.score_region == 'valid' else '_' + a.score_region) + ('' if a.precision == 'fp32' else '_' + a.precision)
+           + ('' if a.augment == 'none' else '_' + a.augment.replace('+', '_')))
     out = Path(a.out or Path(__file__).parent / "results" / f"riad_quality_{a.size}px{tag}.json")
     write_results(out, "riad_quality.py", argv, machine=machine, config=cfg, filters=table)
 
