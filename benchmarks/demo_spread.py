@@ -17,6 +17,14 @@ epoch-to-epoch spread (population std) of the test image AUROC over the epochs s
 
     python benchmarks/demo_spread.py --threads 1 --seeds 0,1,2
     python benchmarks/demo_spread.py --threads 2 --seeds 0
+
+How much of the run-to-run spread is the test set's: with --test-sizes 48,240 the demo's choice (best) of every run is
+also scored on larger test sets of the same seed (half normal, the defect kinds in turn), the same trained weights on
+each, so the spread over runs can be read per test-set size side by side (the epochs and the other choices are scored on
+the first size only):
+
+    python benchmarks/demo_spread.py --threads 1 --seeds 0,1,2 --test-sizes 48,240 --from-epoch 30 --out benchmarks/results/demo_test_size.json
+    python benchmarks/demo_spread.py --threads 2 --seeds 0,1,2 --test-sizes 48,240 --from-epoch 30 --out benchmarks/results/demo_test_size.json
 """
 import argparse, copy, json, platform, statistics, sys, tempfile, time
 from functools import partial
@@ -38,9 +46,12 @@ def parse_args(argv=None):
     p.add_argument("--seeds", default="0,1,2"); p.add_argument("--threads", type=int, required=True)
     p.add_argument("--epochs", type=int, default=30); p.add_argument("--drop", type=int, default=25, help="epoch after which lr x 0.1 (the demo: 25 of 30)")
     p.add_argument("--from-epoch", type=int, default=20, help="score the test set after every epoch from this one on")
+    p.add_argument("--test-sizes", default="48", help="test-set sizes (n_test of SyntheticDefects) every choice is scored on, comma separated; the first is the demo's")
     p.add_argument("--out", default=str(RESULTS / "demo_spread.json"))
     a = p.parse_args(argv)
     a.seeds = [int(s) for s in a.seeds.split(",")]
+    a.test_sizes = [int(s) for s in a.test_sizes.split(",")]
+    if any(n < 2 for n in a.test_sizes) or len(set(a.test_sizes)) < len(a.test_sizes): p.error("--test-sizes must be distinct integers >= 2")
     if not 1 <= a.drop < a.epochs or not 1 <= a.from_epoch <= a.epochs: p.error("need 1 <= --drop < --epochs and 1 <= --from-epoch <= --epochs")
     return a
 
@@ -58,10 +69,12 @@ def reestimate_bn(model, train_ds, step, seed:int, bs:int=8) -> None:
 def run_one(a, q, seed:int) -> dict:
     seed_everything(seed)
     kw = dict(size=q.size, seed=seed, texture=q.texture, n_train=q.n_train, crop=q.crop)
-    train_ds, test_ds = SyntheticDefects("train", **kw), SyntheticDefects("test", **kw)
+    train_ds = SyntheticDefects("train", **kw)
+    tests = {n: SyntheticDefects("test", n_test=n, **kw) for n in a.test_sizes}
+    test_ds = tests[a.test_sizes[0]]
     model = unet_from_preset(q.preset, train_ds.channels)
     step = partial(riad_step, ks=tuple(q.ks), n=q.n)
-    score = lambda m: {k: v for k, v in evaluate_seed(q, seed, m, test_ds, q.filter_size[0]).items() if k in KEYS}
+    score = lambda m, ds=test_ds: {k: v for k, v in evaluate_seed(q, seed, m, ds, q.filter_size[0]).items() if k in KEYS}
     per_epoch, swa_sum, n_swa = {}, None, 0
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
@@ -81,19 +94,25 @@ def run_one(a, q, seed:int) -> dict:
     swa.load_state_dict({k: (swa_sum[k] / n_swa).to(ref[k].dtype) for k in ref})
     reestimate_bn(swa, train_ds, step, seed)
     last_e = max(per_epoch)
-    return dict(seed=seed, threads=torch.get_num_threads(), best_epoch=hist["best_epoch"], train_eval_s=round(train_s, 1),
-                bf16=fast_defaults(torch.device("cpu")),
-                choices=dict(best=score(best), last=per_epoch[last_e], swa=score(swa)),
-                per_epoch={str(k): v for k, v in per_epoch.items()})
+    r = dict(seed=seed, threads=torch.get_num_threads(), best_epoch=hist["best_epoch"], train_eval_s=round(train_s, 1),
+             bf16=fast_defaults(torch.device("cpu")),
+             choices=dict(best=score(best), last=per_epoch[last_e], swa=score(swa)),
+             per_epoch={str(k): v for k, v in per_epoch.items()})
+    if len(tests) > 1:   # the same weights scored on every test-set size
+        r["by_test_size"] = {str(n): dict(best=r["choices"]["best"] if n == a.test_sizes[0] else score(best, ds)) for n, ds in tests.items()}
+    return r
+
+def spread(values:list) -> dict:
+    return dict(mean=statistics.fmean(values), std=statistics.stdev(values) if len(values) > 1 else 0.0, min=min(values), max=max(values))
 
 def summary(runs:list) -> dict:
-    out = {}
-    for c in ("best", "last", "swa"):
-        out[c] = {k: dict(mean=statistics.fmean(r["choices"][c][k] for r in runs),
-                          std=statistics.stdev([r["choices"][c][k] for r in runs]) if len(runs) > 1 else 0.0,
-                          min=min(r["choices"][c][k] for r in runs), max=max(r["choices"][c][k] for r in runs)) for k in KEYS}
-    out["epoch_to_epoch_std"] = {f"seed {r['seed']}, {r['threads']} thread(s)":
-                                 statistics.pstdev([v["image_auroc"] for v in r["per_epoch"].values()]) for r in runs}
+    out = {c: {k: spread([r["choices"][c][k] for r in runs]) for k in KEYS} for c in ("best", "last", "swa")}
+    if all(len(r["per_epoch"]) > 1 for r in runs):
+        out["epoch_to_epoch_std"] = {f"seed {r['seed']}, {r['threads']} thread(s)":
+                                     statistics.pstdev([v["image_auroc"] for v in r["per_epoch"].values()]) for r in runs}
+    if all("by_test_size" in r for r in runs):   # per test-set size, the spread over runs of the same weights' scores
+        out["by_test_size"] = {n: {c: {k: spread([r["by_test_size"][n][c][k] for r in runs]) for k in KEYS} for c in ("best",)}
+                               for n in runs[0]["by_test_size"]}
     return out
 
 def main(argv=None):
@@ -103,6 +122,7 @@ def main(argv=None):
     machine = (f"{platform.platform()} | {platform.machine()} | python {platform.python_version()} | torch {torch.__version__} | device cpu")
     out = Path(a.out)
     config = dict(epochs=a.epochs, drop=a.drop, from_epoch=a.from_epoch, bf16=fast_defaults(torch.device("cpu")))
+    if a.test_sizes != [48]: config["test_sizes"] = a.test_sizes   # files of the demo's one test set do not record it
     res = json.loads(out.read_text()) if out.exists() else dict(title="the demo's configuration, one epoch per fit call, three checkpoint choices",
                                                                    machine=machine, config=config, runs=[])
     res.setdefault("config", config)   # files written before the config was recorded used these settings
@@ -119,7 +139,8 @@ def main(argv=None):
         out.write_text(json.dumps(res, indent=2))
         print(f"seed {seed}, {a.threads} thread(s), best epoch {r['best_epoch']}: " +
               "; ".join(f"{c} " + " ".join(f"{r['choices'][c][k]:.3f}" for k in KEYS) for c in r["choices"]) +
-              " | per epoch image AUROC " + " ".join(f"{v['image_auroc']:.3f}" for v in r["per_epoch"].values()), flush=True)
+              " | per epoch image AUROC " + " ".join(f"{v['image_auroc']:.3f}" for v in r["per_epoch"].values()) +
+              "".join(f" | {n} test images: best " + " ".join(f"{v['best'][k]:.3f}" for k in KEYS) for n, v in r.get("by_test_size", {}).items()), flush=True)
     print(json.dumps(res["summary"], indent=1))
 
 if __name__ == "__main__":

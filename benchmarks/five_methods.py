@@ -27,8 +27,15 @@ Datasets:
     python benchmarks/five_methods.py --dataset elpv --methods riad-unet,csa --seeds 0
     python benchmarks/five_methods.py --dataset objects --methods ipad-auto,ipad-full,riad-unet,pixelstats
     python benchmarks/five_methods.py --table benchmarks/results/five_synthetic.json   # the markdown table of a result file
+
+A comparison that takes hours per seed (ELPV, ball-screw) can run its seeds as separate invocations, one per core, each
+with its own --out, and then be merged into one result file (same dataset, size, budget, methods, machine; distinct
+seeds; the showcase maps come from the part that ran seed 0):
+
+    python benchmarks/five_methods.py --dataset elpv --budget 6 --threads 1 --seeds 1 --out /tmp/five_elpv_s1.json
+    python benchmarks/five_methods.py --merge benchmarks/results/five_elpv.json,/tmp/five_elpv_s1.json --out benchmarks/results/five_elpv.json
 """
-import argparse, json, platform, sys, tempfile, time
+import argparse, json, platform, re, shutil, sys, tempfile, time
 from pathlib import Path
 import numpy as np, torch
 from inpaint_tutorial import pipeline
@@ -58,7 +65,9 @@ def parse_args(argv=None):
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     p.add_argument("--out", default=None, help="results file (default benchmarks/results/five_<dataset>.json)")
     p.add_argument("--table", default=None, metavar="RESULTS", help="print the markdown table of a result file and exit")
+    p.add_argument("--merge", default=None, metavar="RESULTS,RESULTS", help="merge result files of the same comparison run with other seeds into --out and exit")
     a = p.parse_args(argv)
+    if a.merge and not a.out: p.error("--merge needs --out")
     method_and_seed_lists(p, a, VARIANTS)
     return a
 
@@ -99,7 +108,7 @@ def run_one(a, variant:str, seed:int, spec:str, size, picks) -> tuple[dict, dict
     row = dict(image_auroc=res["image_auroc"], f1_max=res["f1_max"], f1_trivial=2 * p / (1 + p), train_min=train_min,
                epochs=sum(stage_epochs.values()), stage_epochs=stage_epochs, best_epoch=r["history"]["best_epoch"],
                stopped_by_budget=r["history"].get("stopped_by_budget"), infer_ms=1000 * res["seconds_per_image"],
-               n_train=r["n_train"], n_test=res["n_test"], settings=r["settings"].to_dict())
+               n_train=r["n_train"], n_test=res["n_test"], seed=seed, settings=r["settings"].to_dict())
     if res.get("pixel_auroc") is not None: row.update(pixel_auroc=res["pixel_auroc"], aupro=res["aupro"])
     return row, shown
 
@@ -135,10 +144,52 @@ def markdown_table(res:dict) -> str:
     out += [f"| {LABELS.get(r['method'], r['method'])} | refused: {r['error']} |" for r in res["rows"] if "error" in r]
     return "\n".join(out)
 
+def file_seeds(res:dict, path) -> list[int]:
+    "The seeds a result file ran, from its config title."
+    m = re.search(r", seeds ([0-9,]+),", res["title"])
+    if not m: raise ValueError(f"{path}: no seeds in its title {res['title']!r}")
+    return [int(v) for v in m.group(1).split(",")]
+
+def merge(paths:list, out:Path, argv) -> dict:
+    "One result file from parts of the same comparison run with different seeds: the runs of every method in seed order, re-summarised."
+    parts = [(Path(p), json.loads(Path(p).read_text())) for p in paths]
+    seeds = [file_seeds(r, p) for p, r in parts]
+    strip = lambda r, ss: r["title"].replace(f", seeds {','.join(map(str, ss))},", ",")
+    p0, r0 = parts[0]
+    for (p, r), ss in zip(parts, seeds):
+        if not r.get("complete"): raise ValueError(f"{p} is an interrupted comparison (complete: false): rerun it before merging")
+        for k in ("machine", "size", "budget_min", "picks"):
+            if r[k] != r0[k]: raise ValueError(f"{p} differs from {p0} in {k}: {r[k]!r} vs {r0[k]!r}")
+        if strip(r, ss) != strip(r0, seeds[0]): raise ValueError(f"{p} is another comparison than {p0}: {r['title']!r} vs {r0['title']!r}")
+        if [x["method"] for x in r["rows"]] != [x["method"] for x in r0["rows"]]:
+            raise ValueError(f"{p} compares other methods than {p0}: {[x['method'] for x in r['rows']]} vs {[x['method'] for x in r0['rows']]}")
+    flat = [s for ss in seeds for s in ss]
+    if len(set(flat)) < len(flat): raise ValueError(f"the files run seed(s) {sorted({s for s in flat if flat.count(s) > 1})} more than once")
+    rows = []
+    for i, row in enumerate(r0["rows"]):
+        runs = sorted(((s, run) for (_, r), ss in zip(parts, seeds) for s, run in zip(ss, r["rows"][i]["runs"])), key=lambda x: x[0])
+        runs = [run | dict(seed=s) for s, run in runs]
+        ok = [x for x in runs if "error" not in x]
+        rows.append(summarize(row["method"], ok, KEYS) | dict(refused=[x["error"] for x in runs if "error" in x]) if ok
+                    else dict(method=row["method"], error=runs[0]["error"], runs=runs))
+    order = sorted(flat)
+    title = r0["title"].replace(f", seeds {','.join(map(str, seeds[0]))},", f", seeds {','.join(map(str, order))},")
+    commands = [c for _, r in parts for c in r.get("parts", [r["command"]])]
+    maps = [p.with_name(p.stem + "_maps.npz") for (p, _), ss in zip(parts, seeds) if 0 in ss]
+    dst = out.with_name(out.stem + "_maps.npz")
+    if maps and maps[0].exists() and maps[0].resolve() != dst.resolve(): shutil.copyfile(maps[0], dst)
+    write_results(out, "five_methods.py", argv, title=title, machine=r0["machine"], size=r0["size"], budget_min=r0["budget_min"],
+                  picks=r0["picks"], complete=True, rows=rows, parts=commands)
+    return json.loads(out.read_text())
+
 def main(argv=None):
     a = parse_args(argv)
     if a.table:
         print(markdown_table(json.loads(Path(a.table).read_text()))); return
+    if a.merge:
+        try: res = merge(a.merge.split(","), Path(a.out), argv)
+        except (ValueError, OSError) as e: sys.exit(f"cannot merge: {e}")
+        print(markdown_table(res)); return
     if a.threads: torch.set_num_threads(a.threads)
     spec, size = spec_and_size(a)
     h, w = (size, size) if isinstance(size, int) else size

@@ -1,7 +1,8 @@
 """RIAD detection quality on `SyntheticDefects`: train and evaluate one configuration over several seeds.
 
 For each seed the script does what `inpaint-tutorial demo` does (seed_everything(seed); train and test split generated
-with that seed; `fit` with 20% of the training images held out for validation and the best-validation weights kept;
+with that seed, the test split of SyntheticDefects' default 48 images, which the demo scored until it moved to 240, see
+demo_spread.py --test-sizes; `fit` with 20% of the training images held out for validation and the best-validation weights kept;
 `detect` with masks drawn from `make_generator(seed)`), then prints one line per seed and a final "mean +- std" line:
 image AUROC, pixel AUROC, AUPRO, training seconds, inference seconds per image, and image AUROC per defect kind
 (the test normals against the images of that kind only).

@@ -24,7 +24,7 @@ __all__ = ['DATASET_SPECS', 'open_dataset', 'evaluate', 'AspectWarning', 'warn_a
            'evaluate_checkpoint', 'predict']
 
 # %% ../nbs/19_pipeline.ipynb #520eed47
-DATASET_SPECS = ("synthetic[:TEXTURE], objects[:TEXTURE], mvtec:ROOT/CATEGORY, visa:ROOT/OBJECT, "
+DATASET_SPECS = ("synthetic[:TEXTURE][,n_train=N,n_test=N], objects[:TEXTURE][,n_train=N,n_test=N], mvtec:ROOT/CATEGORY, visa:ROOT/OBJECT, "
                  "folder:normal=DIR[,abnormal=DIR][,masks=DIR][,normal_test=DIR], elpv[:types=mono|poly,max_train=N,max_test=N]")
 
 def _options(text:str, allowed:dict, spec:str) -> dict:
@@ -37,18 +37,21 @@ def _options(text:str, allowed:dict, spec:str) -> dict:
         except ValueError: raise ValueError(f"bad value {value!r} for {key} in dataset spec {spec!r}") from None
     return out
 
+def _embedded(rest:str, spec:str, default:str) -> dict:
+    "The texture and the n_train / n_test options of an embedded dataset's spec: 'brick', 'n_test=240', 'brick,n_test=240'."
+    first, _, more = rest.partition(",")
+    if "=" in first: first, more = "", rest
+    if first and first not in TEXTURES: raise ValueError(f"unknown texture {first!r} in {spec!r}: choose one of {', '.join(TEXTURES)}")
+    return dict(texture=first or default) | _options(more, dict(n_train=int, n_test=int), spec)
+
 def open_dataset(spec:str, # dataset spec, see DATASET_SPECS
                  split:str, # "train" or "test"
                  size:int|tuple[int,int], # H=W or (H, W)
                  *, seed:int=0, channels:int|None=None) -> Dataset:
     "The dataset named by `spec`, for `split`, resized to `size`."
     kind, _, rest = spec.partition(":")
-    if kind == "synthetic":
-        if rest and rest not in TEXTURES: raise ValueError(f"unknown texture {rest!r} in {spec!r}: choose one of {', '.join(TEXTURES)}")
-        return SyntheticDefects(split, size=size, seed=seed, texture=rest or "brick", channels=channels or 1)
-    if kind == "objects":
-        if rest and rest not in TEXTURES: raise ValueError(f"unknown texture {rest!r} in {spec!r}: choose one of {', '.join(TEXTURES)}")
-        return SyntheticObjects(split, size=size, seed=seed, texture=rest or "gravel", channels=channels or 1)
+    if kind == "synthetic": return SyntheticDefects(split, size=size, seed=seed, channels=channels or 1, **_embedded(rest, spec, "brick"))
+    if kind == "objects": return SyntheticObjects(split, size=size, seed=seed, channels=channels or 1, **_embedded(rest, spec, "gravel"))
     if kind in ("mvtec", "visa"):
         if not rest: raise ValueError(f"dataset spec {spec!r} needs a path: {kind}:ROOT/{'CATEGORY' if kind == 'mvtec' else 'OBJECT'}")
         p = Path(rest.rstrip("/\\"))
