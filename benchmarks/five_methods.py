@@ -178,9 +178,10 @@ def merge(paths:list, out:Path, argv) -> dict:
     maps = [p.with_name(p.stem + "_maps.npz") for (p, _), ss in zip(parts, seeds) if 0 in ss]
     dst = out.with_name(out.stem + "_maps.npz")
     if maps and maps[0].exists() and maps[0].resolve() != dst.resolve(): shutil.copyfile(maps[0], dst)
-    write_results(out, "five_methods.py", argv, title=title, machine=r0["machine"], size=r0["size"], budget_min=r0["budget_min"],
-                  picks=r0["picks"], complete=True, rows=rows, parts=commands)
-    return json.loads(out.read_text())
+    res = dict(title=title, machine=r0["machine"], size=r0["size"], budget_min=r0["budget_min"], picks=r0["picks"], complete=True,
+               rows=rows, parts=commands)
+    write_results(out, "five_methods.py", argv, **res)
+    return res
 
 def main(argv=None):
     a = parse_args(argv)

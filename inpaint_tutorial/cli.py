@@ -90,7 +90,7 @@ def cmd_predict(args) -> int:
     print(f"{len(rows)} images scored: {(out / 'scores.csv').resolve()}, maps in {(out / 'maps').resolve()}")
     return 0
 
-DEMO_DATASET = "synthetic:n_test=240"   # 120 normal and 120 defective test crops: five times the dataset's default 48, see above
+DEMO_DATASET = "synthetic:n_test=240"   # 120 normal and 120 defective test crops: five times the dataset's default 48 (see the prose above it)
 
 def cmd_demo(args) -> int:
     "Train a small RIAD on SyntheticDefects on this machine, evaluate it on 240 test images, and write a report folder."
