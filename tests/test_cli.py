@@ -119,7 +119,7 @@ def test_demo_writes_report(tmp_path):
     assert str((tmp_path / "rep").resolve()) in r.stdout
     for f in ("metrics.json", "roc.png", "gallery.png", "best/model.safetensors"): assert (tmp_path / "rep" / f).is_file()
     m = json.loads((tmp_path / "rep" / "metrics.json").read_text())
-    assert m["n_test"] == 48 and {"image_auroc", "pixel_auroc", "aupro"} <= m.keys()
+    assert m["n_test"] == 240 and {"image_auroc", "pixel_auroc", "aupro"} <= m.keys()
 
 def test_torchrun_two_process_gloo_training(tmp_path):
     "2-process DDP training on CPU (gloo): the checkpoint loads and evaluates."
