@@ -29,8 +29,9 @@ Datasets:
     python benchmarks/five_methods.py --table benchmarks/results/five_synthetic.json   # the markdown table of a result file
 
 A comparison that takes hours per seed (ELPV, ball-screw) can run its seeds as separate invocations, one per core, each
-with its own --out, and then be merged into one result file (same dataset, size, budget, methods, machine; distinct
-seeds; the showcase maps come from the part that ran seed 0):
+with its own --out, and then be merged into one result file (same dataset, size, budget, methods, kind of machine; distinct
+seeds; the showcase maps come from the part that ran seed 0). Parts may come from hosts of the same kind whose OS builds
+differ (the first field of `machine`); the merged file lists every host in `machines`:
 
     python benchmarks/five_methods.py --dataset elpv --budget 6 --threads 1 --seeds 1 --out /tmp/five_elpv_s1.json
     python benchmarks/five_methods.py --merge benchmarks/results/five_elpv.json,/tmp/five_elpv_s1.json --out benchmarks/results/five_elpv.json
@@ -150,6 +151,10 @@ def file_seeds(res:dict, path) -> list[int]:
     if not m: raise ValueError(f"{path}: no seeds in its title {res['title']!r}")
     return [int(v) for v in m.group(1).split(",")]
 
+def machine_kind(machine:str) -> str:
+    "A result file's machine without its OS build (`platform.platform()`, the first field): architecture, python, torch, threads, device."
+    return machine.split(" | ", 1)[-1]
+
 def merge(paths:list, out:Path, argv) -> dict:
     "One result file from parts of the same comparison run with different seeds: the runs of every method in seed order, re-summarised."
     parts = [(Path(p), json.loads(Path(p).read_text())) for p in paths]
@@ -158,8 +163,10 @@ def merge(paths:list, out:Path, argv) -> dict:
     p0, r0 = parts[0]
     for (p, r), ss in zip(parts, seeds):
         if not r.get("complete"): raise ValueError(f"{p} is an interrupted comparison (complete: false): rerun it before merging")
-        for k in ("machine", "size", "budget_min", "picks"):
+        for k in ("size", "budget_min", "picks"):
             if r[k] != r0[k]: raise ValueError(f"{p} differs from {p0} in {k}: {r[k]!r} vs {r0[k]!r}")
+        if machine_kind(r["machine"]) != machine_kind(r0["machine"]):
+            raise ValueError(f"{p} ran on another kind of machine than {p0}: {r['machine']!r} vs {r0['machine']!r}")
         if strip(r, ss) != strip(r0, seeds[0]): raise ValueError(f"{p} is another comparison than {p0}: {r['title']!r} vs {r0['title']!r}")
         if [x["method"] for x in r["rows"]] != [x["method"] for x in r0["rows"]]:
             raise ValueError(f"{p} compares other methods than {p0}: {[x['method'] for x in r['rows']]} vs {[x['method'] for x in r0['rows']]}")
@@ -178,7 +185,8 @@ def merge(paths:list, out:Path, argv) -> dict:
     maps = [p.with_name(p.stem + "_maps.npz") for (p, _), ss in zip(parts, seeds) if 0 in ss]
     dst = out.with_name(out.stem + "_maps.npz")
     if maps and maps[0].exists() and maps[0].resolve() != dst.resolve(): shutil.copyfile(maps[0], dst)
-    res = dict(title=title, machine=r0["machine"], size=r0["size"], budget_min=r0["budget_min"], picks=r0["picks"], complete=True,
+    machines = list(dict.fromkeys(m for _, r in parts for m in r.get("machines", [r["machine"]])))
+    res = dict(title=title, machine=r0["machine"], machines=machines, size=r0["size"], budget_min=r0["budget_min"], picks=r0["picks"], complete=True,
                rows=rows, parts=commands)
     write_results(out, "five_methods.py", argv, **res)
     return res

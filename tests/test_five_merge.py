@@ -1,0 +1,44 @@
+"`benchmarks/five_methods.py --merge`: seed-parts of one comparison become one result file, re-summarised; other comparisons are refused."
+import importlib.util, json, sys
+from pathlib import Path
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+spec = importlib.util.spec_from_file_location("five_methods", ROOT / "benchmarks" / "five_methods.py")
+fm = importlib.util.module_from_spec(spec); spec.loader.exec_module(fm)
+HOST = "Linux-6.1-build{} | x86_64 | python 3.11.7 | torch 2.14.1 | torch threads 1 | device cpu"
+
+def part(tmp, seeds, aurocs, *, host=1, budget=6.0, methods=("a", "b"), complete=True, name=None):
+    "A result file as `five_methods.py --seeds SEEDS` writes it: `aurocs[m][i]` is method m's image AUROC for the i-th seed."
+    rows = [dict(method=m, runs=[dict(image_auroc=v, f1_max=0.9, f1_trivial=0.8, train_min=budget, epochs=3, infer_ms=10.0)
+                                 for v in aurocs[j]]) for j, m in enumerate(methods)]
+    res = dict(title=f"elpv: 128x128 px (WxH), {budget:g} min of training per run, seeds {','.join(map(str, seeds))}, default settings",
+               machine=HOST.format(host), size=[128, 128], budget_min=budget, picks=[0, 1], complete=complete, rows=rows,
+               command=f"python benchmarks/five_methods.py --seeds {','.join(map(str, seeds))}")
+    p = tmp / (name or f"s{'_'.join(map(str, seeds))}.json"); p.write_text(json.dumps(res)); return p
+
+def test_merge_orders_seeds_and_resummarises(tmp_path):
+    a = part(tmp_path, [2], [[0.7], [0.5]], host=2)
+    b = part(tmp_path, [0, 1], [[0.6, 0.8], [0.4, 0.6]])
+    res = fm.merge([a, b], tmp_path / "m.json", [])
+    assert "seeds 0,1,2," in res["title"] and [r["seed"] for r in res["rows"][0]["runs"]] == [0, 1, 2]
+    assert res["rows"][0]["mean"]["image_auroc"] == pytest.approx(0.7) and res["rows"][1]["std"]["image_auroc"] == pytest.approx(0.1)
+    assert len(res["machines"]) == 2 and len(res["parts"]) == 2
+    assert json.loads((tmp_path / "m.json").read_text())["rows"][0]["mean"] == res["rows"][0]["mean"]
+    again = fm.merge([tmp_path / "m.json", part(tmp_path, [3], [[0.9], [0.9]])], tmp_path / "m2.json", [])   # a merged file merges again
+    assert [r["seed"] for r in again["rows"][1]["runs"]] == [0, 1, 2, 3] and len(again["parts"]) == 3
+
+@pytest.mark.parametrize("kw, msg", [(dict(seeds=[0]), "more than once"), (dict(budget=8.0), "budget_min"),
+                                     (dict(methods=("a", "c")), "other methods"), (dict(complete=False), "interrupted")])
+def test_merge_refuses_another_comparison(tmp_path, kw, msg):
+    a = part(tmp_path, [0], [[0.6], [0.4]], name="a.json")
+    b = part(tmp_path, **({"seeds": [1]} | kw), aurocs=[[0.7], [0.5]], name="b.json")
+    with pytest.raises(ValueError, match=msg): fm.merge([a, b], tmp_path / "m.json", [])
+    assert not (tmp_path / "m.json").exists()   # nothing written
+
+def test_merge_refuses_another_kind_of_machine(tmp_path):
+    a = part(tmp_path, [0], [[0.6], [0.4]])
+    b = json.loads(part(tmp_path, [1], [[0.7], [0.5]]).read_text())
+    b["machine"] = b["machine"].replace("threads 1", "threads 2"); (tmp_path / "b.json").write_text(json.dumps(b))
+    with pytest.raises(ValueError, match="another kind of machine"): fm.merge([a, tmp_path / "b.json"], tmp_path / "m.json", [])
