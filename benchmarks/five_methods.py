@@ -36,14 +36,15 @@ differ (the first field of `machine`); the merged file lists every host in `mach
     python benchmarks/five_methods.py --dataset elpv --budget 6 --threads 1 --seeds 1 --out /tmp/five_elpv_s1.json
     python benchmarks/five_methods.py --merge benchmarks/results/five_elpv.json,/tmp/five_elpv_s1.json --out benchmarks/results/five_elpv.json
 """
-import argparse, json, platform, re, shutil, sys, tempfile, time
+import argparse, json, re, shutil, sys
 from pathlib import Path
 import numpy as np, torch
 from inpaint_tutorial import pipeline
 from inpaint_tutorial.cli import image_size
 from inpaint_tutorial.data import make_generator
 from inpaint_tutorial.method import get_method
-from summary import method_and_seed_lists, summarize, print_table, write_results
+from summary import (method_and_seed_lists, summarize, summarized_rows, print_table, write_results, machine_line,
+                     ball_screw_spec, train_and_score)
 
 VARIANTS = {"riad-unet": ("riad", dict(backbone="unet")), "riad-misf": ("riad", dict(backbone="misf")), "ipad": ("ipad", {}),
             "csa": ("csa", {}), "i3ad": ("i3ad", {}), "pixelstats": ("pixelstats", {}), "ae": ("ae", {})}   # name -> (method, settings)
@@ -73,10 +74,7 @@ def parse_args(argv=None):
     return a
 
 def spec_and_size(a):
-    if a.dataset == "ball_screw":
-        root = Path(a.ball_screw) if a.ball_screw else Path(__file__).resolve().parents[2] / "shared" / "data" / "ball_screw"
-        if not root.is_dir(): sys.exit(f"ball-screw data not found at {root}: pass --ball-screw PATH")
-        return f"mvtec:{root}", image_size(a.size or "320x128")
+    if a.dataset == "ball_screw": return ball_screw_spec(a.ball_screw), image_size(a.size or "320x128")
     return a.dataset, image_size(a.size or "128")
 
 def showcase(test_ds, n_defective:int=4) -> list[int]:
@@ -90,27 +88,12 @@ def showcase(test_ds, n_defective:int=4) -> list[int]:
 def run_one(a, variant:str, seed:int, spec:str, size, picks) -> tuple[dict, dict|None]:
     name, extra = VARIANTS[variant]
     method = get_method(name)
-    with tempfile.TemporaryDirectory() as tmp:
-        t0 = time.perf_counter()
-        r = pipeline.train(method, method.Settings(**extra), spec, size=size, out=Path(tmp) / "run", n_epochs=a.epochs, bs=a.bs, lr=a.lr,
-                           seed=seed, device="cpu", val_fraction=0.2, patience=a.patience, max_minutes=a.budget, evaluate_test=False,
-                           progress=False)
-        train_min = (time.perf_counter() - t0) / 60
-        test_ds = pipeline.open_dataset(spec, "test", size, seed=seed, channels=r["channels"])
-        res = pipeline.evaluate(method, r["settings"], r["model"], test_ds, Path(tmp) / "eval", device="cpu", seed=seed)
+    row, r, test_ds = train_and_score(method, method.Settings(**extra), spec, size, a, seed)
     shown = None
     if picks is not None:
         images = torch.stack([test_ds[i].image for i in picks])
         with torch.no_grad(): det = method.detect(r["model"].eval(), images, r["settings"], generator=make_generator(seed))
         shown = dict(maps=det.anomaly_map.float().numpy(), scores=det.score.float().numpy())
-    p = res["n_anomalous"] / res["n_test"]
-    hist = r["history"]   # the last stage's, the earlier ones under "stages"; closed-form stages have no epochs
-    stage_epochs = {k: len(v["epochs"]) for k, v in hist.get("stages", {}).items()} | {"last": len(hist["epochs"])}
-    row = dict(image_auroc=res["image_auroc"], f1_max=res["f1_max"], f1_trivial=2 * p / (1 + p), train_min=train_min,
-               epochs=sum(stage_epochs.values()), stage_epochs=stage_epochs, best_epoch=r["history"]["best_epoch"],
-               stopped_by_budget=r["history"].get("stopped_by_budget"), infer_ms=1000 * res["seconds_per_image"],
-               n_train=r["n_train"], n_test=res["n_test"], seed=seed, settings=r["settings"].to_dict())
-    if res.get("pixel_auroc") is not None: row.update(pixel_auroc=res["pixel_auroc"], aupro=res["aupro"])
     return row, shown
 
 def save_showcase(path:Path, test_ds, picks, shown:dict) -> None:
@@ -202,8 +185,7 @@ def main(argv=None):
     if a.threads: torch.set_num_threads(a.threads)
     spec, size = spec_and_size(a)
     h, w = (size, size) if isinstance(size, int) else size
-    machine = (f"{platform.platform()} | {platform.machine()} | python {platform.python_version()} | torch {torch.__version__} "
-               f"| torch threads {torch.get_num_threads()} | device cpu")
+    machine = machine_line("cpu")
     title = (f"{a.dataset}: {w}x{h} px (WxH), {a.budget:g} min of training per run, batch {a.bs}, lr {a.lr}, patience {a.patience}, "
              f"seeds {','.join(map(str, a.seeds))}, default settings (tiny presets)")
     print("machine:", machine); print("config:", title); print("command: python benchmarks/five_methods.py", *(argv or sys.argv[1:]), flush=True)
@@ -211,13 +193,7 @@ def main(argv=None):
     picks = showcase(test0)
     out = Path(a.out or RESULTS / f"five_{a.dataset}.json")
     runs, shown = {}, {}
-    def rows():
-        res = []
-        for variant, rs in runs.items():
-            ok = [r for r in rs if "error" not in r]
-            res.append(summarize(variant, ok, KEYS) | dict(refused=[r["error"] for r in rs if "error" in r]) if ok
-                       else dict(method=variant, error=rs[0]["error"], runs=rs))
-        return res
+    rows = lambda: summarized_rows(runs, KEYS)
     def save(complete:bool):   # after every run, so that an interrupted comparison keeps what it measured
         write_results(out, "five_methods.py", argv, title=title, machine=machine, size=[h, w], budget_min=a.budget, picks=picks,
                       complete=complete, rows=rows())

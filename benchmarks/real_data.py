@@ -15,38 +15,17 @@ Datasets:
     python benchmarks/real_data.py --dataset ball_screw                      # every method, 3 seeds, 30 min each
     python benchmarks/real_data.py --dataset ball_screw --budget 5 --seeds 0 --methods riad,pixelstats
 """
-import argparse, platform, sys, tempfile, time
+import argparse
 from pathlib import Path
-import torch
-from inpaint_tutorial import pipeline
 from inpaint_tutorial.cli import image_size
 from inpaint_tutorial.method import get_method, list_methods
-from summary import summarize, print_table, write_results
+from summary import summarized_rows, print_table, write_results, machine_line, ball_screw_spec, train_and_score
 
 KEYS = ("image_auroc", "pixel_auroc", "aupro", "f1_max", "f1_trivial", "train_min", "epochs", "infer_ms")
 
 def spec_and_size(a):
-    if a.dataset == "ball_screw":
-        root = Path(a.ball_screw) if a.ball_screw else Path(__file__).resolve().parents[2] / "shared" / "data" / "ball_screw"
-        if not root.is_dir(): sys.exit(f"ball-screw data not found at {root}: pass --ball-screw PATH")
-        return f"mvtec:{root}", image_size(a.size or "448x192")
+    if a.dataset == "ball_screw": return ball_screw_spec(a.ball_screw), image_size(a.size or "448x192")
     return "elpv", image_size(a.size or "128")
-
-def run_one(a, name:str, seed:int, spec:str, size) -> dict:
-    method = get_method(name)
-    with tempfile.TemporaryDirectory() as tmp:
-        t0 = time.perf_counter()
-        r = pipeline.train(method, None, spec, size=size, out=Path(tmp) / "run", n_epochs=a.epochs, bs=a.bs, lr=a.lr, seed=seed,
-                           device=a.device, val_fraction=0.2, patience=a.patience, max_minutes=a.budget, evaluate_test=False, progress=False)
-        train_min = (time.perf_counter() - t0) / 60
-        test_ds = pipeline.open_dataset(spec, "test", size, seed=seed, channels=r["channels"])
-        res = pipeline.evaluate(method, r["settings"], r["model"], test_ds, Path(tmp) / "eval", device=a.device, seed=seed)
-    p = res["n_anomalous"] / res["n_test"]
-    row = dict(image_auroc=res["image_auroc"], f1_max=res["f1_max"], f1_trivial=2 * p / (1 + p), train_min=train_min,
-               epochs=len(r["history"]["epochs"]), best_epoch=r["history"]["best_epoch"], stopped_by_budget=r["history"].get("stopped_by_budget"),
-               infer_ms=1000 * res["seconds_per_image"], n_train=r["n_train"], n_test=res["n_test"], settings=r["settings"].to_dict())
-    if res.get("pixel_auroc") is not None: row.update(pixel_auroc=res["pixel_auroc"], aupro=res["aupro"])
-    return row
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
@@ -63,23 +42,21 @@ def main(argv=None):
     methods = a.methods.split(",") if a.methods else list_methods()
     seeds = [int(s) for s in a.seeds.split(",")]
     spec, size = spec_and_size(a)
-    machine = (f"{platform.platform()} | {platform.machine()} | python {platform.python_version()} | torch {torch.__version__} "
-               f"| torch threads {torch.get_num_threads()} | device {a.device}")
+    machine = machine_line(a.device)
     size_text = f"{size}x{size}" if isinstance(size, int) else f"{size[1]}x{size[0]}"
     title = f"{a.dataset}: {size_text} px (WxH), {a.budget:g} min of training per run, batch {a.bs}, lr {a.lr}, patience {a.patience}, seeds {a.seeds}"
     print("machine:", machine); print("config:", title)
-    rows = []
+    runs = {}
     for name in methods:
-        runs = []
+        runs[name] = []
         for seed in seeds:
-            try: r = run_one(a, name, seed, spec, size)
+            method = get_method(name)
+            try: r, _, _ = train_and_score(method, method.Settings(), spec, size, a, seed, a.device)
             except ValueError as e:   # e.g. a budget too short for one epoch: recorded, not hidden
-                print(f"{name:10s} seed {seed}: refused: {e}", flush=True); runs.append(dict(error=str(e))); continue
-            runs.append(r)
+                print(f"{name:10s} seed {seed}: refused: {e}", flush=True); runs[name].append(dict(error=str(e))); continue
+            runs[name].append(r)
             print(f"{name:10s} seed {seed}: " + "  ".join(f"{k} {r[k]:.4f}" for k in KEYS if k in r), flush=True)
-        ok = [r for r in runs if "error" not in r]
-        if not ok: rows.append(dict(method=name, error=runs[0]["error"], runs=runs)); continue
-        rows.append(summarize(name, ok, KEYS))
+    rows = summarized_rows(runs, KEYS)
     print_table(rows, KEYS)
     write_results(Path(a.out or Path(__file__).parent / "results" / f"real_data_{a.dataset}.json"), "real_data.py", argv,
                   title=title, machine=machine, rows=rows)
