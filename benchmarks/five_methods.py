@@ -41,6 +41,7 @@ from pathlib import Path
 import numpy as np, torch
 from inpaint_tutorial import pipeline
 from inpaint_tutorial.cli import image_size
+from inpaint_tutorial.training import AUGMENTS
 from inpaint_tutorial.data import make_generator
 from inpaint_tutorial.method import get_method
 from summary import (method_and_seed_lists, summarize, summarized_rows, print_table, write_results, machine_line,
@@ -63,6 +64,7 @@ def parse_args(argv=None):
     p.add_argument("--budget", type=float, default=3.0, help="training minutes per run, the same for every method")
     p.add_argument("--epochs", type=int, default=10_000, help="ceiling on the epochs (the budget is the real limit)")
     p.add_argument("--patience", type=int, default=20); p.add_argument("--bs", type=int, default=8)
+    p.add_argument("--augment", choices=AUGMENTS, default="none", help="training augmentation (fit's AUGMENTS); none by default")
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     p.add_argument("--out", default=None, help="results file (default benchmarks/results/five_<dataset>.json)")
@@ -187,7 +189,7 @@ def main(argv=None):
     h, w = (size, size) if isinstance(size, int) else size
     machine = machine_line("cpu")
     title = (f"{a.dataset}: {w}x{h} px (WxH), {a.budget:g} min of training per run, batch {a.bs}, lr {a.lr}, patience {a.patience}, "
-             f"seeds {','.join(map(str, a.seeds))}, default settings (tiny presets)")
+             f"seeds {','.join(map(str, a.seeds))}, default settings (tiny presets)" + (f", augment {a.augment}" if a.augment != "none" else ""))
     print("machine:", machine); print("config:", title); print("command: python benchmarks/five_methods.py", *(argv or sys.argv[1:]), flush=True)
     test0 = pipeline.open_dataset(spec, "test", size, seed=0)
     picks = showcase(test0)

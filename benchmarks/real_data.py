@@ -18,6 +18,7 @@ Datasets:
 import argparse
 from pathlib import Path
 from inpaint_tutorial.cli import image_size
+from inpaint_tutorial.training import AUGMENTS
 from inpaint_tutorial.method import get_method, list_methods
 from summary import summarized_rows, print_table, write_results, machine_line, ball_screw_spec, train_and_score
 
@@ -36,6 +37,7 @@ def main(argv=None):
     p.add_argument("--budget", type=float, default=30.0, help="training minutes per run")
     p.add_argument("--epochs", type=int, default=10_000, help="ceiling on the epochs (the budget is the real limit)")
     p.add_argument("--patience", type=int, default=20); p.add_argument("--bs", type=int, default=8)
+    p.add_argument("--augment", choices=AUGMENTS, default="none", help="training augmentation (fit's AUGMENTS); none by default")
     p.add_argument("--lr", type=float, default=1e-3); p.add_argument("--device", default="cpu")
     p.add_argument("--out", default=None)
     a = p.parse_args(argv)
@@ -44,7 +46,7 @@ def main(argv=None):
     spec, size = spec_and_size(a)
     machine = machine_line(a.device)
     size_text = f"{size}x{size}" if isinstance(size, int) else f"{size[1]}x{size[0]}"
-    title = f"{a.dataset}: {size_text} px (WxH), {a.budget:g} min of training per run, batch {a.bs}, lr {a.lr}, patience {a.patience}, seeds {a.seeds}"
+    title = f"{a.dataset}: {size_text} px (WxH), {a.budget:g} min of training per run, batch {a.bs}, lr {a.lr}, patience {a.patience}, seeds {a.seeds}" + (f", augment {a.augment}" if a.augment != "none" else "")
     print("machine:", machine); print("config:", title)
     runs = {}
     for name in methods:

@@ -17,12 +17,14 @@ def ball_screw_spec(path) -> str:
     return f"mvtec:{root}"
 
 def train_and_score(method, settings, spec:str, size, a, seed:int, device:str="cpu"):
-    """`pipeline.train` within `a.budget` minutes (20% of the normal images validate, the best weights kept), then
+    """`pipeline.train` within `a.budget` minutes (20% of the normal images validate, the best weights kept; `a.augment`, if
+    given, augments the training batches), then
     `pipeline.evaluate` on the whole test split: the result row, the training result and the test dataset."""
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         r = pipeline.train(method, settings, spec, size=size, out=Path(tmp) / "run", n_epochs=a.epochs, bs=a.bs, lr=a.lr, seed=seed,
-                           device=device, val_fraction=0.2, patience=a.patience, max_minutes=a.budget, evaluate_test=False, progress=False)
+                           device=device, val_fraction=0.2, patience=a.patience, max_minutes=a.budget, evaluate_test=False, progress=False,
+                           augment=getattr(a, "augment", "none"))
         train_min = (time.perf_counter() - t0) / 60
         test_ds = pipeline.open_dataset(spec, "test", size, seed=seed, channels=r["channels"])
         res = pipeline.evaluate(method, r["settings"], r["model"], test_ds, Path(tmp) / "eval", device=device, seed=seed)
