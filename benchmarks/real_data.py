@@ -50,9 +50,8 @@ def main(argv=None):
     print("machine:", machine); print("config:", title)
     runs = {}
     for name in methods:
-        runs[name] = []
+        runs[name], method = [], get_method(name)
         for seed in seeds:
-            method = get_method(name)
             try: r, _, _ = train_and_score(method, method.Settings(), spec, size, a, seed, a.device)
             except ValueError as e:   # e.g. a budget too short for one epoch: recorded, not hidden
                 print(f"{name:10s} seed {seed}: refused: {e}", flush=True); runs[name].append(dict(error=str(e))); continue
