@@ -36,7 +36,7 @@ differ (the first field of `machine`); the merged file lists every host in `mach
     python benchmarks/five_methods.py --dataset elpv --budget 6 --threads 1 --seeds 1 --out /tmp/five_elpv_s1.json
     python benchmarks/five_methods.py --merge benchmarks/results/five_elpv.json,/tmp/five_elpv_s1.json --out benchmarks/results/five_elpv.json
 """
-import argparse, json, re, shutil, sys
+import argparse, json, sys
 from pathlib import Path
 import numpy as np, torch
 from inpaint_tutorial import pipeline
@@ -44,8 +44,8 @@ from inpaint_tutorial.cli import image_size
 from inpaint_tutorial.training import AUGMENTS
 from inpaint_tutorial.data import make_generator
 from inpaint_tutorial.method import get_method
-from summary import (method_and_seed_lists, summarize, summarized_rows, print_table, write_results, machine_line,
-                     ball_screw_spec, train_and_score)
+from summary import (method_and_seed_lists, summarized_rows, print_table, write_results, machine_line, ball_screw_spec,
+                     train_and_score, merge_parts, markdown_table as summary_table)
 
 VARIANTS = {"riad-unet": ("riad", dict(backbone="unet")), "riad-misf": ("riad", dict(backbone="misf")), "ipad": ("ipad", {}),
             "csa": ("csa", {}), "i3ad": ("i3ad", {}), "pixelstats": ("pixelstats", {}), "ae": ("ae", {})}   # name -> (method, settings)
@@ -116,65 +116,12 @@ LABELS = {"riad-unet": "RIAD, U-Net", "riad-misf": "RIAD, MISF backbone", "ipad"
           "ae": "baseline: autoencoder (`ae`)", "pixelstats": "baseline: per-pixel statistics (`pixelstats`)"}
 
 def markdown_table(res:dict) -> str:
-    "The result file's rows as the markdown table BENCHMARKS.md shows: mean +- std over the seeds (the value alone for one seed)."
-    cols = [("image_auroc", "image AUROC", 3), ("pixel_auroc", "pixel AUROC", 3), ("aupro", "AUPRO", 3), ("f1_max", "F1-max", 3),
-            ("f1_trivial", "F1 flag-all", 3), ("train_min", "training min", 1), ("epochs", "epochs", 0), ("infer_ms", "ms / test image", 0)]
-    rows = [r for r in res["rows"] if "mean" in r]
-    cols = [c for c in cols if any(c[0] in r["mean"] for r in rows)]
-    def cell(r, k, d):
-        if k not in r["mean"]: return "n/a"
-        one = len(r["runs"]) == 1 or k == "f1_trivial"
-        return f"{r['mean'][k]:.{d}f}" + ("" if one else f" +- {r['std'][k]:.{d}f}")
-    out = ["| method | seeds | " + " | ".join(c[1] for c in cols) + " |", "|---" * (len(cols) + 2) + "|"]
-    out += [f"| {LABELS.get(r['method'], r['method'])} | {len(r['runs'])} | " + " | ".join(cell(r, k, d) for k, _, d in cols) + " |" for r in rows]
-    out += [f"| {LABELS.get(r['method'], r['method'])} | refused: {r['error']} |" for r in res["rows"] if "error" in r]
-    return "\n".join(out)
-
-def file_seeds(res:dict, path) -> list[int]:
-    "The seeds a result file ran, from its config title."
-    m = re.search(r", seeds ([0-9,]+),", res["title"])
-    if not m: raise ValueError(f"{path}: no seeds in its title {res['title']!r}")
-    return [int(v) for v in m.group(1).split(",")]
-
-def machine_kind(machine:str) -> str:
-    "A result file's machine without its OS build (`platform.platform()`, the first field): architecture, python, torch, threads, device."
-    return machine.split(" | ", 1)[-1]
+    "The result file's rows as the markdown table BENCHMARKS.md shows (see `summary.markdown_table`)."
+    return summary_table(res, LABELS)
 
 def merge(paths:list, out:Path, argv) -> dict:
-    "One result file from parts of the same comparison run with different seeds: the runs of every method in seed order, re-summarised."
-    parts = [(Path(p), json.loads(Path(p).read_text())) for p in paths]
-    seeds = [file_seeds(r, p) for p, r in parts]
-    strip = lambda r, ss: r["title"].replace(f", seeds {','.join(map(str, ss))},", ",")
-    p0, r0 = parts[0]
-    for (p, r), ss in zip(parts, seeds):
-        if not r.get("complete"): raise ValueError(f"{p} is an interrupted comparison (complete: false): rerun it before merging")
-        for k in ("size", "budget_min", "picks"):
-            if r[k] != r0[k]: raise ValueError(f"{p} differs from {p0} in {k}: {r[k]!r} vs {r0[k]!r}")
-        if machine_kind(r["machine"]) != machine_kind(r0["machine"]):
-            raise ValueError(f"{p} ran on another kind of machine than {p0}: {r['machine']!r} vs {r0['machine']!r}")
-        if strip(r, ss) != strip(r0, seeds[0]): raise ValueError(f"{p} is another comparison than {p0}: {r['title']!r} vs {r0['title']!r}")
-        if [x["method"] for x in r["rows"]] != [x["method"] for x in r0["rows"]]:
-            raise ValueError(f"{p} compares other methods than {p0}: {[x['method'] for x in r['rows']]} vs {[x['method'] for x in r0['rows']]}")
-    flat = [s for ss in seeds for s in ss]
-    if len(set(flat)) < len(flat): raise ValueError(f"the files run seed(s) {sorted({s for s in flat if flat.count(s) > 1})} more than once")
-    rows = []
-    for i, row in enumerate(r0["rows"]):
-        runs = sorted(((s, run) for (_, r), ss in zip(parts, seeds) for s, run in zip(ss, r["rows"][i]["runs"])), key=lambda x: x[0])
-        runs = [run | dict(seed=s) for s, run in runs]
-        ok = [x for x in runs if "error" not in x]
-        rows.append(summarize(row["method"], ok, KEYS) | dict(refused=[x["error"] for x in runs if "error" in x]) if ok
-                    else dict(method=row["method"], error=runs[0]["error"], runs=runs))
-    order = sorted(flat)
-    title = r0["title"].replace(f", seeds {','.join(map(str, seeds[0]))},", f", seeds {','.join(map(str, order))},")
-    commands = [c for _, r in parts for c in r.get("parts", [r["command"]])]
-    maps = [p.with_name(p.stem + "_maps.npz") for (p, _), ss in zip(parts, seeds) if 0 in ss]
-    dst = out.with_name(out.stem + "_maps.npz")
-    if maps and maps[0].exists() and maps[0].resolve() != dst.resolve(): shutil.copyfile(maps[0], dst)
-    machines = list(dict.fromkeys(m for _, r in parts for m in r.get("machines", [r["machine"]])))
-    res = dict(title=title, machine=r0["machine"], machines=machines, size=r0["size"], budget_min=r0["budget_min"], picks=r0["picks"], complete=True,
-               rows=rows, parts=commands)
-    write_results(out, "five_methods.py", argv, **res)
-    return res
+    "One result file from parts of the same comparison run with different seeds (see `summary.merge_parts`)."
+    return merge_parts(paths, out, argv, "five_methods.py", KEYS, same=("size", "budget_min", "picks"))
 
 def main(argv=None):
     a = parse_args(argv)

@@ -14,13 +14,24 @@ Datasets:
 
     python benchmarks/real_data.py --dataset ball_screw                      # every method, 3 seeds, 30 min each
     python benchmarks/real_data.py --dataset ball_screw --budget 5 --seeds 0 --methods riad,pixelstats
+    python benchmarks/real_data.py --table benchmarks/results/real_data_ball_screw.json   # the markdown table of a result file
+
+The result file is rewritten after every run (`complete: false` until the last one), so an interrupted protocol keeps
+what it measured. The protocol is hours of CPU per dataset: its seeds (or methods) can run as separate invocations, one
+per core with `--threads 1`, each with its own --out, and be merged into one result file (same dataset, size, budget,
+methods, kind of machine; distinct seeds):
+
+    python benchmarks/real_data.py --dataset ball_screw --methods ae,riad --seeds 1 --threads 1 --out /tmp/bs_s1.json
+    python benchmarks/real_data.py --merge /tmp/bs_s0.json,/tmp/bs_s1.json --out benchmarks/results/real_data_ball_screw.json
 """
-import argparse
+import argparse, json, sys
 from pathlib import Path
 from inpaint_tutorial.cli import image_size
+import torch
 from inpaint_tutorial.training import AUGMENTS
 from inpaint_tutorial.method import get_method, list_methods
-from summary import summarized_rows, print_table, write_results, machine_line, ball_screw_spec, train_and_score
+from summary import (summarized_rows, print_table, write_results, machine_line, ball_screw_spec, train_and_score, merge_parts,
+                     markdown_table)
 
 KEYS = ("image_auroc", "pixel_auroc", "aupro", "f1_max", "f1_trivial", "train_min", "epochs", "infer_ms")
 
@@ -39,8 +50,19 @@ def main(argv=None):
     p.add_argument("--patience", type=int, default=20); p.add_argument("--bs", type=int, default=8)
     p.add_argument("--augment", choices=AUGMENTS, default="none", help="training augmentation (fit's AUGMENTS); none by default")
     p.add_argument("--lr", type=float, default=1e-3); p.add_argument("--device", default="cpu")
-    p.add_argument("--out", default=None)
+    p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
+    p.add_argument("--out", default=None, help="results file (default benchmarks/results/real_data_<dataset>.json)")
+    p.add_argument("--table", default=None, metavar="RESULTS", help="print the markdown table of a result file and exit")
+    p.add_argument("--merge", default=None, metavar="RESULTS,RESULTS", help="merge result files of the same protocol run with other seeds into --out and exit")
     a = p.parse_args(argv)
+    if a.table:
+        print(markdown_table(json.loads(Path(a.table).read_text()))); return
+    if a.merge:
+        if not a.out: p.error("--merge needs --out")
+        try: res = merge_parts(a.merge.split(","), Path(a.out), argv, "real_data.py", KEYS)
+        except (ValueError, OSError) as e: sys.exit(f"cannot merge: {e}")
+        print(markdown_table(res)); return
+    if a.threads: torch.set_num_threads(a.threads)
     methods = a.methods.split(",") if a.methods else list_methods()
     seeds = [int(s) for s in a.seeds.split(",")]
     spec, size = spec_and_size(a)
@@ -48,7 +70,10 @@ def main(argv=None):
     size_text = f"{size}x{size}" if isinstance(size, int) else f"{size[1]}x{size[0]}"
     title = f"{a.dataset}: {size_text} px (WxH), {a.budget:g} min of training per run, batch {a.bs}, lr {a.lr}, patience {a.patience}, seeds {a.seeds}" + (f", augment {a.augment}" if a.augment != "none" else "")
     print("machine:", machine); print("config:", title)
+    out = Path(a.out or Path(__file__).parent / "results" / f"real_data_{a.dataset}.json")
     runs = {}
+    save = lambda complete: write_results(out, "real_data.py", argv, title=title, machine=machine, complete=complete,
+                                          rows=summarized_rows(runs, KEYS))
     for name in methods:
         runs[name], method = [], get_method(name)
         for seed in seeds:
@@ -57,10 +82,9 @@ def main(argv=None):
                 print(f"{name:10s} seed {seed}: refused: {e}", flush=True); runs[name].append(dict(error=str(e))); continue
             runs[name].append(r)
             print(f"{name:10s} seed {seed}: " + "  ".join(f"{k} {r[k]:.4f}" for k in KEYS if k in r), flush=True)
-    rows = summarized_rows(runs, KEYS)
-    print_table(rows, KEYS)
-    write_results(Path(a.out or Path(__file__).parent / "results" / f"real_data_{a.dataset}.json"), "real_data.py", argv,
-                  title=title, machine=machine, rows=rows)
+            save(complete=False)
+    print_table(summarized_rows(runs, KEYS), KEYS)
+    save(complete=True)
 
 if __name__ == "__main__":
     main()

@@ -1,6 +1,6 @@
 """What the comparison scripts share: one budgeted training and evaluation run, mean +- std over seeds, the markdown table,
-the result file."""
-import json, platform, statistics, sys, tempfile, time
+the result file, the merge of result files that ran other seeds of the same comparison."""
+import json, platform, re, shutil, statistics, sys, tempfile, time
 from pathlib import Path
 import torch
 from inpaint_tutorial import pipeline
@@ -66,8 +66,72 @@ def print_table(rows:list, keys) -> None:
         if "error" in r: print(f"| {r['method']} | refused: {r['error']} |"); continue
         print(f"| {r['method']} | " + " | ".join(f"{r['mean'][k]:.3f} +- {r['std'][k]:.3f}" if k in r["mean"] else "n/a" for k in keys) + " |")
 
+def markdown_table(res:dict, labels:dict|None=None) -> str:
+    """A result file's rows as the markdown table BENCHMARKS.md shows: mean +- std over the seeds (the value alone for one
+    seed); `labels` maps a method's name to the name the table shows."""
+    labels = labels or {}
+    cols = [("image_auroc", "image AUROC", 3), ("pixel_auroc", "pixel AUROC", 3), ("aupro", "AUPRO", 3), ("f1_max", "F1-max", 3),
+            ("f1_trivial", "F1 flag-all", 3), ("train_min", "training min", 1), ("epochs", "epochs", 0), ("infer_ms", "ms / test image", 0)]
+    rows = [r for r in res["rows"] if "mean" in r]
+    cols = [c for c in cols if any(c[0] in r["mean"] for r in rows)]
+    def cell(r, k, d):
+        if k not in r["mean"]: return "n/a"
+        one = len(r["runs"]) == 1 or k == "f1_trivial"
+        return f"{r['mean'][k]:.{d}f}" + ("" if one else f" +- {r['std'][k]:.{d}f}")
+    out = ["| method | seeds | " + " | ".join(c[1] for c in cols) + " |", "|---" * (len(cols) + 2) + "|"]
+    out += [f"| {labels.get(r['method'], r['method'])} | {len(r['runs'])} | " + " | ".join(cell(r, k, d) for k, _, d in cols) + " |" for r in rows]
+    out += [f"| {labels.get(r['method'], r['method'])} | refused: {r['error']} |" for r in res["rows"] if "error" in r]
+    return "\n".join(out)
+
 def write_results(out:Path, script:str, argv, **content) -> None:
     "Write the result file with the command that made it."
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(dict(**content, command=f"python benchmarks/{script} " + " ".join(argv or sys.argv[1:])), indent=2))
     print(f"results written to {out}")
+
+SEEDS = re.compile(r", seeds ([0-9,]+)(?=,|$)")   # in a result file's title: ", seeds 0,1,2" then a comma or the end
+
+def file_seeds(res:dict, path) -> list[int]:
+    "The seeds a result file ran, from its config title."
+    m = SEEDS.search(res["title"])
+    if not m: raise ValueError(f"{path}: no seeds in its title {res['title']!r}")
+    return [int(v) for v in m.group(1).split(",")]
+
+def machine_kind(machine:str) -> str:
+    "A result file's machine without its OS build (`platform.platform()`, the first field): architecture, python, torch, threads, device."
+    return machine.split(" | ", 1)[-1]
+
+def merge_parts(paths:list, out:Path, argv, script:str, keys, same=()) -> dict:
+    """One result file from parts of the same comparison run with different seeds: the runs of every method in seed order,
+    re-summarised over `keys`. The parts must agree on their title (but for the seeds), methods, kind of machine and the
+    fields `same` that they have, and run distinct seeds; a part written while its run was going on (`complete: false`) is
+    refused (files without the field were written by scripts that save only at the end). Nothing is written on refusal.
+    The seed-0 part's `<stem>_maps.npz`, if any, is copied beside `out`."""
+    parts = [(Path(p), json.loads(Path(p).read_text())) for p in paths]
+    seeds = [file_seeds(r, p) for p, r in parts]
+    strip = lambda r: SEEDS.sub("", r["title"])
+    p0, r0 = parts[0]
+    for p, r in parts:
+        if not r.get("complete", True): raise ValueError(f"{p} is an interrupted comparison (complete: false): rerun it before merging")
+        for k in same:
+            if r.get(k) != r0.get(k): raise ValueError(f"{p} differs from {p0} in {k}: {r.get(k)!r} vs {r0.get(k)!r}")
+        if machine_kind(r["machine"]) != machine_kind(r0["machine"]):
+            raise ValueError(f"{p} ran on another kind of machine than {p0}: {r['machine']!r} vs {r0['machine']!r}")
+        if strip(r) != strip(r0): raise ValueError(f"{p} is another comparison than {p0}: {r['title']!r} vs {r0['title']!r}")
+        if [x["method"] for x in r["rows"]] != [x["method"] for x in r0["rows"]]:
+            raise ValueError(f"{p} compares other methods than {p0}: {[x['method'] for x in r['rows']]} vs {[x['method'] for x in r0['rows']]}")
+    flat = [s for ss in seeds for s in ss]
+    if len(set(flat)) < len(flat): raise ValueError(f"the files run seed(s) {sorted({s for s in flat if flat.count(s) > 1})} more than once")
+    runs = {row["method"]: [run | dict(seed=s) for s, run in sorted(((s, run) for (_, r), ss in zip(parts, seeds)
+                                                                     for s, run in zip(ss, r["rows"][i]["runs"])), key=lambda x: x[0])]
+            for i, row in enumerate(r0["rows"])}
+    title = SEEDS.sub(f", seeds {','.join(map(str, sorted(flat)))}", r0["title"])
+    commands = [c for _, r in parts for c in r.get("parts", [r["command"]])]
+    maps = [p.with_name(p.stem + "_maps.npz") for (p, _), ss in zip(parts, seeds) if 0 in ss]
+    dst = out.with_name(out.stem + "_maps.npz")
+    if maps and maps[0].exists() and maps[0].resolve() != dst.resolve(): shutil.copyfile(maps[0], dst)
+    machines = list(dict.fromkeys(m for _, r in parts for m in r.get("machines", [r["machine"]])))
+    res = dict(title=title, machine=r0["machine"], machines=machines, **{k: r0[k] for k in same if k in r0}, complete=True,
+               rows=summarized_rows(runs, keys), parts=commands)
+    write_results(out, script, argv, **res)
+    return res

@@ -1,4 +1,4 @@
-"`benchmarks/five_methods.py --merge`: seed-parts of one comparison become one result file, re-summarised; other comparisons are refused."
+"`benchmarks/five_methods.py --merge` and `benchmarks/real_data.py --merge`: seed-parts of one comparison become one result file, re-summarised; other comparisons are refused."
 import importlib.util, json, sys
 from pathlib import Path
 import pytest
@@ -42,3 +42,26 @@ def test_merge_refuses_another_kind_of_machine(tmp_path):
     b = json.loads(part(tmp_path, [1], [[0.7], [0.5]]).read_text())
     b["machine"] = b["machine"].replace("threads 1", "threads 2"); (tmp_path / "b.json").write_text(json.dumps(b))
     with pytest.raises(ValueError, match="another kind of machine"): fm.merge([a, tmp_path / "b.json"], tmp_path / "m.json", [])
+
+rd_spec = importlib.util.spec_from_file_location("real_data", ROOT / "benchmarks" / "real_data.py")
+rd = importlib.util.module_from_spec(rd_spec); rd_spec.loader.exec_module(rd)
+
+def rd_part(tmp, seed, auroc, *, complete=None, budget=30):
+    "A result file as `real_data.py --seeds SEED` writes it: its title ends with the seeds; older files have no `complete`."
+    res = dict(title=f"ball_screw: 448x192 px (WxH), {budget} min of training per run, batch 8, lr 0.001, patience 20, seeds {seed}",
+               machine=HOST.format(1), rows=[dict(method="ae", runs=[dict(image_auroc=auroc, pixel_auroc=auroc, f1_max=0.9,
+                                                                          f1_trivial=0.8, train_min=budget, epochs=3, infer_ms=10.0)])],
+               command=f"python benchmarks/real_data.py --seeds {seed}")
+    if complete is not None: res["complete"] = complete
+    p = tmp / f"rd{seed}_{budget}.json"; p.write_text(json.dumps(res)); return p
+
+def test_real_data_merge(tmp_path, capsys):
+    a, b = rd_part(tmp_path, 1, 0.8, complete=True), rd_part(tmp_path, 0, 0.6)
+    rd.main(["--merge", f"{a},{b}", "--out", str(tmp_path / "m.json")])
+    res = json.loads((tmp_path / "m.json").read_text())
+    assert res["title"].endswith("patience 20, seeds 0,1") and res["complete"] and len(res["parts"]) == 2
+    assert res["rows"][0]["mean"]["pixel_auroc"] == pytest.approx(0.7) and [r["seed"] for r in res["rows"][0]["runs"]] == [0, 1]
+    assert "| ae | 2 | 0.700 +- 0.141 | 0.700 +- 0.141 |" in capsys.readouterr().out   # the markdown table of the merged file
+    for bad, msg in [(rd_part(tmp_path, 2, 0.7, complete=False), "interrupted"), (rd_part(tmp_path, 2, 0.7, budget=8), "another comparison")]:
+        with pytest.raises(SystemExit, match=msg): rd.main(["--merge", f"{a},{bad}", "--out", str(tmp_path / "bad.json")])
+    assert not (tmp_path / "bad.json").exists()
