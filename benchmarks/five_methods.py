@@ -1,5 +1,7 @@
-"""The five methods side by side (RIAD with the U-Net, RIAD with the MISF backbone, IPAD, CSA, I3AD) and the two simple
-baselines, under one protocol: same data, image size, training budget, batch size, learning rate and seeds.
+"""The five methods side by side (RIAD with the U-Net, RIAD with the MISF backbone, IPAD, CSA, I3AD), the two simple
+baselines and the two pretrained-feature methods (PatchCore, the reference; inpainting in feature space), under one protocol:
+same data, image size, training budget, batch size, learning rate and seeds. Ablation variants of the feature methods
+(random backbone weights, a feature autoencoder, one tap, one cell size, ...) are named in VARIANTS.
 
 For every method and seed: `inpaint_tutorial.pipeline.train` (what `inpaint-tutorial train --method NAME` runs) with the
 method's default settings (tiny presets) and `max_minutes=--budget`: every method gets the same wall-clock training
@@ -48,9 +50,17 @@ from summary import (method_and_seed_lists, summarized_rows, print_table, write_
                      train_and_score, merge_parts, markdown_table as summary_table)
 
 VARIANTS = {"riad-unet": ("riad", dict(backbone="unet")), "riad-misf": ("riad", dict(backbone="misf")), "ipad": ("ipad", {}),
-            "csa": ("csa", {}), "i3ad": ("i3ad", {}), "pixelstats": ("pixelstats", {}), "ae": ("ae", {})}   # name -> (method, settings)
+            "csa": ("csa", {}), "i3ad": ("i3ad", {}), "pixelstats": ("pixelstats", {}), "ae": ("ae", {}),
+            "patchcore": ("patchcore", {}), "featinpaint": ("featinpaint", {})}   # name -> (method, settings)
 DEFAULT_METHODS = list(VARIANTS)
-VARIANTS |= {"ipad-auto": ("ipad", dict(foreground="auto")), "ipad-full": ("ipad", dict(foreground="full"))}   # IPAD's foreground rule, forced
+VARIANTS |= {"ipad-auto": ("ipad", dict(foreground="auto")), "ipad-full": ("ipad", dict(foreground="full")),   # IPAD's foreground rule, forced
+             # ablations of the pretrained-feature methods: random backbone weights, a plain feature autoencoder, the loss everywhere,
+             # one tap, one cell size, and PatchCore's eq. 7 reweighting
+             "patchcore-random": ("patchcore", dict(weights="random")), "patchcore-reweight": ("patchcore", dict(reweight=True)),
+             "featinpaint-random": ("featinpaint", dict(weights="random")), "featinpaint-ae": ("featinpaint", dict(mode="autoencoder")),
+             "featinpaint-all": ("featinpaint", dict(loss="all")), "featinpaint-s16": ("featinpaint", dict(taps=(16,))),
+             "featinpaint-s8": ("featinpaint", dict(taps=(8,))), "featinpaint-k2": ("featinpaint", dict(cells=(2,))),
+             "featinpaint-k4": ("featinpaint", dict(cells=(4,)))}
 KEYS = ("image_auroc", "pixel_auroc", "aupro", "f1_max", "f1_trivial", "train_min", "epochs", "infer_ms")
 RESULTS = Path(__file__).parent / "results"
 
@@ -58,7 +68,7 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     p.add_argument("--dataset", default="synthetic", choices=["synthetic", "objects", "elpv", "ball_screw"])
     p.add_argument("--ball-screw", default=None, help="path of the ball-screw category folder")
-    p.add_argument("--methods", default=",".join(DEFAULT_METHODS), help=f"comma separated, from {', '.join(VARIANTS)} (default: the first seven)")
+    p.add_argument("--methods", default=",".join(DEFAULT_METHODS), help=f"comma separated, from {', '.join(VARIANTS)} (default: {','.join(DEFAULT_METHODS)})")
     p.add_argument("--seeds", default="0,1,2")
     p.add_argument("--size", default=None, help="N or WIDTHxHEIGHT (default 128, ball_screw 320x128)")
     p.add_argument("--budget", type=float, default=3.0, help="training minutes per run, the same for every method")
@@ -113,7 +123,13 @@ def save_showcase(path:Path, test_ds, picks, shown:dict) -> None:
 
 LABELS = {"riad-unet": "RIAD, U-Net", "riad-misf": "RIAD, MISF backbone", "ipad": "IPAD", "csa": "CSA", "i3ad": "I3AD",
           "ipad-auto": "IPAD, `foreground=\"auto\"` (on the part)", "ipad-full": "IPAD, `foreground=\"full\"` (anywhere)",
-          "ae": "baseline: autoencoder (`ae`)", "pixelstats": "baseline: per-pixel statistics (`pixelstats`)"}
+          "ae": "baseline: autoencoder (`ae`)", "pixelstats": "baseline: per-pixel statistics (`pixelstats`)",
+          "patchcore": "reference: PatchCore (ImageNet EfficientNet-Lite0)", "featinpaint": "feature inpainting (ImageNet EfficientNet-Lite0)",
+          "patchcore-random": "PatchCore, random backbone weights", "patchcore-reweight": "PatchCore, eq. 7 reweighting",
+          "featinpaint-random": "feature inpainting, random backbone weights", "featinpaint-ae": "feature autoencoder (nothing hidden)",
+          "featinpaint-all": "feature inpainting, loss at every position", "featinpaint-s16": "feature inpainting, stride-16 tap only",
+          "featinpaint-s8": "feature inpainting, stride-8 tap only", "featinpaint-k2": "feature inpainting, cells of 2 only",
+          "featinpaint-k4": "feature inpainting, cells of 4 only"}
 
 def markdown_table(res:dict) -> str:
     "The result file's rows as the markdown table BENCHMARKS.md shows (see `summary.markdown_table`)."

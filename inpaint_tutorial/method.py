@@ -233,7 +233,8 @@ class Backbone:
     build:Callable # (preset, channels) -> nn.Module (mask-aware or not, see `takes_mask`)
 
 BUILTIN = {"method": {"riad": "inpaint_tutorial.riad", "ipad": "inpaint_tutorial.ipad", # name -> module that registers it
-                      "pixelstats": "inpaint_tutorial.baselines", "ae": "inpaint_tutorial.baselines", "csa": "inpaint_tutorial.csa", "i3ad": "inpaint_tutorial.i3ad"},
+                      "pixelstats": "inpaint_tutorial.baselines", "ae": "inpaint_tutorial.baselines", "csa": "inpaint_tutorial.csa", "i3ad": "inpaint_tutorial.i3ad",
+                      "patchcore": "inpaint_tutorial.patchcore", "featinpaint": "inpaint_tutorial.featinpaint"},
            "backbone": {"unet": "inpaint_tutorial.riad", "misf": "inpaint_tutorial.misf", "csa": "inpaint_tutorial.csa"}}
 _REGISTRY: dict[str, dict] = {"method": {}, "backbone": {}}
 

@@ -4,26 +4,24 @@
 
 # %% ../nbs/10_perceptual.ipynb #cc05d289
 from __future__ import annotations
-import hashlib, os
+import os
 from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
 from .core import check_images
+from .backbones import IMAGENET_MEAN, IMAGENET_STD, WeightsMissing, state_hash, read_state
 
 # %% auto #0
-__all__ = ['FEATURE_NETS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'WeightsMissing', 'weights_file', 'load_weights', 'state_hash',
-           'FeatureExtractor', 'feature_distance', 'perceptual_map', 'perceptual_score']
+__all__ = ['FEATURE_NETS', 'weights_file', 'load_weights', 'FeatureExtractor', 'feature_distance', 'perceptual_map',
+           'perceptual_score', 'IMAGENET_MEAN', 'IMAGENET_STD', 'WeightsMissing', 'state_hash']
 
 # %% ../nbs/10_perceptual.ipynb #b9960b1a
 FEATURE_NETS = { # name -> torchvision builder, weights enum, default layer (index into `features`, inclusive), its meaning
     "squeezenet1_1": dict(builder="squeezenet1_1", weights="SqueezeNet1_1_Weights", layer=6, layer_name="features[6] (Fire, 256 ch, 1/8)"),
     "vgg16": dict(builder="vgg16", weights="VGG16_Weights", layer=22, layer_name="features[22] (relu4_3, 512 ch, 1/8)"),
 }
-IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
-
-class WeightsMissing(FileNotFoundError):
-    "Pretrained weights were asked for and are not on this machine."
+_all_ = ["IMAGENET_MEAN", "IMAGENET_STD", "WeightsMissing", "state_hash"]   # defined in 09a_backbones; importable from here as before
 
 def _check_net(net:str) -> dict:
     if net not in FEATURE_NETS: raise ValueError(f"unknown feature network {net!r}: choose one of {', '.join(FEATURE_NETS)}")
@@ -40,16 +38,6 @@ def weights_file(net:str) -> tuple[str, Path]:
     return enum.url.rsplit("/", 1)[-1], Path(torch.hub.get_dir()) / "checkpoints"
 
 # %% ../nbs/10_perceptual.ipynb #4cae5e07
-def _read_state(path:Path) -> dict:
-    try:
-        if path.suffix == ".safetensors":
-            from safetensors.torch import load_file
-            return load_file(str(path))
-        state = torch.load(str(path), map_location="cpu", weights_only=True)
-    except Exception as e: raise ValueError(f"cannot read weights from {path}: {e}") from None
-    if not isinstance(state, dict): raise ValueError(f"{path} holds a {type(state).__name__}, not a state dict")
-    return state
-
 def load_weights(net:str, # a FEATURE_NETS name
                  weights:str="imagenet", # "imagenet" (torchvision's file in its hub cache), or a path to a state dict
                 ) -> tuple[nn.Module, Path]: # the whole torchvision network with the weights loaded, and the file read
@@ -64,19 +52,11 @@ def load_weights(net:str, # a FEATURE_NETS name
         path = Path(weights).expanduser()
         if not path.is_file(): raise WeightsMissing(f"weights file {path} not found (expected a state dict of torchvision's {net})")
     model = _architecture(net)
-    try: model.load_state_dict(_read_state(path))
+    try: model.load_state_dict(read_state(path))
     except RuntimeError as e: raise ValueError(f"{path} is not a state dict of torchvision's {net}: {str(e).splitlines()[0]}") from None
     return model, path
 
 # %% ../nbs/10_perceptual.ipynb #136634eb
-def state_hash(module:nn.Module) -> str:
-    "SHA-256 (first 16 hex digits) of a module's state dict: names, shapes, dtypes and values."
-    h = hashlib.sha256()
-    for k, v in sorted(module.state_dict().items()):
-        v = v.detach().cpu().contiguous()
-        h.update(f"{k}:{tuple(v.shape)}:{v.dtype}".encode()); h.update(v.numpy().tobytes() if v.dtype != torch.bfloat16 else v.float().numpy().tobytes())
-    return h.hexdigest()[:16]
-
 class FeatureExtractor(nn.Module):
     "A frozen torchvision trunk up to one layer: images in [0,1] -> (B,C',h,w) features."
     def __init__(self, net:str="squeezenet1_1", # a FEATURE_NETS name

@@ -14,15 +14,17 @@ from .core import check_images
 from .masks import batch_grid_masks
 from .losses import riad_loss, msgms_anomaly_map
 from .unet import PRESETS, unet_from_preset
+from .inpainting import inpaint, image_score, grid_views
 from .method import (Detection, forward_chunked, takes_mask, evaluating, Settings, SettingsError, setting, Stage,
                                      Method, Backbone, register_method, register_backbone, get_backbone)
 
 # %% auto #0
-__all__ = ['METHOD', 'reconstruct', 'inpaint', 'image_score', 'grid_views', 'detect', 'riad_step', 'RIADSettings', 'Detection',
-           'forward_chunked', 'takes_mask']
+__all__ = ['METHOD', 'reconstruct', 'detect', 'riad_step', 'RIADSettings', 'Detection', 'forward_chunked', 'takes_mask',
+           'inpaint', 'image_score', 'grid_views']
 
 # %% ../nbs/05_riad.ipynb #0c10ceb8
-_all_ = ["Detection", "forward_chunked", "takes_mask"]   # shared by every method (04a_method); importable from here as before
+_all_ = ["Detection", "forward_chunked", "takes_mask",   # shared by every method (04a_method); importable from here as before
+         "inpaint", "image_score", "grid_views"]          # the inpainting kit (04b_inpainting); importable from here as before
 
 def reconstruct(model:nn.Module, # inpainting network: (N,C,H,W) masked images [, (N,1,H,W) keep-masks if `takes_mask`] -> (N,C,H,W)
                 images:Tensor, # (B,C,H,W) float images in [0,1]
@@ -36,43 +38,8 @@ def reconstruct(model:nn.Module, # inpainting network: (N,C,H,W) masked images [
     masks = batch_grid_masks(b, (h, w), k, n, generator=generator, device=images.device)   # (B,n,1,H,W)
     return inpaint(model, images, masks, max_batch=max_batch)
 
-def inpaint(model:nn.Module, # inpainting network, as for `reconstruct`
-            images:Tensor, # (B,C,H,W) float images in [0,1]
-            masks:Tensor, # (B,n,1,H,W) keep-masks (1 = keep, 0 = hole) whose holes cover every pixel exactly once
-            *, max_batch:int|None=None, # largest number of masked copies per forward pass; None: all B*n at once
-           ) -> Tensor: # (B,C,H,W) reconstruction, assembled by eq. 2
-    "Eq. 2 for given masks: inpaint the n masked copies of every image in one (chunked) forward pass and compose them."
-    b, c, h, w = check_images(images).shape
-    if masks.ndim != 5 or masks.shape[0] != b or masks.shape[2] != 1 or masks.shape[-2:] != (h, w):
-        raise ValueError(f"masks must have shape ({b},n,1,{h},{w}) for images of shape {tuple(images.shape)}, got {tuple(masks.shape)}")
-    masks = masks.to(images.dtype)
-    n = masks.shape[1]
-    out = forward_chunked(model, (masks * images[:, None]).flatten(0, 1), max_batch, masks.flatten(0, 1))  # (B*n,C,H,W)
-    return ((1 - masks) * out.view(b, n, -1, h, w)).sum(1)
 
 # %% ../nbs/05_riad.ipynb #8f326cf3
-def image_score(amap:Tensor, # (B,1,H,W) anomaly maps, already smoothed by a filter_size x filter_size mean filter
-                filter_size:int=21, # side of that filter
-                region:str="valid", # "valid": positions whose whole window lies inside the image; "full": the whole map
-               ) -> Tensor: # (B,) the maximum of each map over the region
-    "Image scores (eq. 10): the maximum of each map, over the positions whose filter window fits the image by default."
-    if region not in ("valid", "full"): raise ValueError(f"region must be 'valid' or 'full', got {region!r}")
-    r, (h, w) = filter_size // 2, amap.shape[-2:]
-    if region == "valid" and h > 2 * r and w > 2 * r: amap = amap[..., r:h - r, r:w - r]
-    return amap.flatten(1).amax(1)
-
-def grid_views(images:Tensor, # (B,C,H,W) float images in [0,1]
-               ks:Sequence[int], # region sizes K; each must divide H and W
-               n:int=3, # disjoint mask sets per k
-               *, generator:torch.Generator|None=None, # random stream of the masks (CPU)
-              ) -> tuple[Tensor, Tensor]: # images (B*|K|,C,H,W) repeated per k, masks (B*|K|,n,1,H,W)
-    "Every image once per region size, with one random grid-mask partition each: the input of a detector over K."
-    b, c, h, w = check_images(images).shape
-    ks = tuple(ks)
-    if not ks: raise ValueError("ks must hold at least one region size")
-    masks = torch.stack([batch_grid_masks(b, (h, w), k, n, generator=generator, device=images.device) for k in ks], 1)
-    return images[:, None].expand(b, len(ks), c, h, w).flatten(0, 1), masks.flatten(0, 1)
-
 def detect(model:nn.Module, # inpainting network
            images:Tensor, # (B,C,H,W) float images in [0,1]
            ks:Sequence[int]=(2, 4, 8, 16), # region sizes K; each must divide H and W

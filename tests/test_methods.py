@@ -32,6 +32,11 @@ def built(m, s, c=1, size=32):
         if st.estimate is not None: st.estimate(net, SyntheticDefects("train", size=size, n_train=8, channels=c, seed=3), device="cpu", bs=4)
     return net
 
+def smoke_size(m, s, net) -> int:
+    "The smallest image side of at least 32 px that is two or more of the method's size multiples (a grid of cells fits)."
+    k = m.size_multiple(s, net)
+    return k * max(2, math.ceil(32 / k))
+
 def test_builtin_methods_are_registered():
     assert METHODS[:4] == ["riad", "ipad", "pixelstats", "ae"]
 
@@ -52,7 +57,7 @@ def test_build_and_detect(name, c):
     net = built(m, s, c)
     assert isinstance(net.config, dict) and isinstance(net.size_multiple, int)
     assert model_config(build_model(model_config(net))) == model_config(net)
-    size = m.size_multiple(s, net) * max(1, math.ceil(32 / m.size_multiple(s, net)))
+    size = smoke_size(m, s, net)
     check_size(m, s, net, size)
     x = images(c, size=size)
     det = m.detect(net, x, s, generator=make_generator(0))
@@ -113,8 +118,9 @@ def test_checkpoint_loads_in_a_fresh_process_with_the_same_scores(name, tmp_path
     m = get_method(name); s = prepared(m)
     torch.manual_seed(0)
     net = built(m, s).eval()
-    save_checkpoint(tmp_path / "ck", net, {**m.record(s), "size": 32, "channels": 1})
-    x = images(1); torch.save(x, tmp_path / "x.pt")
+    size = smoke_size(m, s, net)
+    save_checkpoint(tmp_path / "ck", net, {**m.record(s), "size": size, "channels": 1})
+    x = images(1, size=size); torch.save(x, tmp_path / "x.pt")
     out = fresh_load(tmp_path / "ck", tmp_path / "x.pt")
     assert out["method"] == name and out["cls"] == f"{type(net).__module__}.{type(net).__name__}"
     assert out["score"] == m.detect(net, x, s, generator=make_generator(0)).score.tolist()
@@ -122,7 +128,10 @@ def test_checkpoint_loads_in_a_fresh_process_with_the_same_scores(name, tmp_path
 @pytest.mark.parametrize("name", METHODS)
 def test_cli_train_evaluate_predict(name, tmp_path):
     cat = fake_mvtec(tmp_path, "widget", size=64, n_train=6, defects={"scratch": 2})
-    r = subprocess.run([EXE, "train", "--dataset", f"mvtec:{cat}", "--method", name, "--out", tmp_path / "run", *SMOKE],
+    m = get_method(name); s = prepared(m, 3)
+    size = str(smoke_size(m, s, m.build(s, 3)))
+    r = subprocess.run([EXE, "train", "--dataset", f"mvtec:{cat}", "--method", name, "--out", tmp_path / "run",
+                        *[size if a == "32" else a for a in SMOKE]],
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]
     cfg = json.loads((tmp_path / "run" / "best" / "config.json").read_text())

@@ -1,0 +1,87 @@
+"""Pretrained backbones without the network: torchvision's cache, its download (from a local file URL), the one-line
+refusal offline, state-dict files; the feature methods' refusals (other feature weights, images too small, a memory bank
+over its budget)."""
+import hashlib, warnings
+from pathlib import Path
+import pytest
+import torch
+from inpaint_tutorial import backbones
+from inpaint_tutorial.backbones import (FeatureBackbone, WeightsMissing, load_backbone, torchvision_weights_file, lite0_weights_file,
+                                        feature_backbone)
+from inpaint_tutorial.method import build_model, model_config
+from inpaint_tutorial.data import SyntheticDefects
+
+@pytest.fixture
+def hub(tmp_path):
+    "An empty torchvision cache for the test."
+    old = torch.hub.get_dir(); torch.hub.set_dir(str(tmp_path / "hub"))
+    yield tmp_path / "hub" / "checkpoints"
+    torch.hub.set_dir(old)
+
+def random_squeezenet_file(folder:Path) -> Path:
+    "A state dict of SqueezeNet 1.1 saved as torchvision names its files: <net>-<first 8 hex digits of its SHA-256>.pth."
+    net, _ = load_backbone("squeezenet1_1", "random", seed=5)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / "tmp.pth"; torch.save(net.state_dict(), tmp)
+    path = folder / f"squeezenet1_1-{hashlib.sha256(tmp.read_bytes()).hexdigest()[:8]}.pth"
+    tmp.rename(path)
+    return path
+
+def test_offline_and_absent_is_one_line_naming_file_and_folder_and_writes_nothing(hub, tmp_path):
+    with pytest.raises(WeightsMissing) as e: torchvision_weights_file("resnet18", url="http://127.0.0.1:9/resnet18-f37072fd.pth")
+    msg = str(e.value)
+    assert "\n" not in msg and "resnet18-f37072fd.pth" in msg and str(hub) in msg
+    assert not (tmp_path / "hub").exists()
+    with pytest.raises(WeightsMissing, match="put resnet18-f37072fd.pth into"): load_backbone("resnet18", download=False)
+
+def test_download_into_the_cache_then_cached(hub, tmp_path, monkeypatch):
+    src = random_squeezenet_file(tmp_path / "server")
+    monkeypatch.setattr(backbones, "torchvision_url", lambda name: src.as_uri())
+    path = torchvision_weights_file("squeezenet1_1")
+    assert path == hub / src.name and path.read_bytes() == src.read_bytes()
+    src.unlink()                                                   # now only the cache has it: no second download
+    net, source = load_backbone("squeezenet1_1", "imagenet")
+    assert source == "imagenet"
+    ref, _ = load_backbone("squeezenet1_1", "random", seed=5)
+    assert all(torch.equal(a, b) for a, b in zip(net.state_dict().values(), ref.state_dict().values()))
+
+def test_a_download_with_the_wrong_hash_is_refused_and_removed(hub, tmp_path, monkeypatch):
+    src = random_squeezenet_file(tmp_path / "server")
+    bad = src.with_name("squeezenet1_1-00000000.pth"); src.rename(bad)
+    monkeypatch.setattr(backbones, "torchvision_url", lambda name: bad.as_uri())
+    with pytest.raises(WeightsMissing, match="download .* failed"): torchvision_weights_file("squeezenet1_1")
+    assert not list(hub.glob("*")) if hub.exists() else True
+
+def test_weights_from_a_file_and_a_file_of_another_network(tmp_path):
+    src = random_squeezenet_file(tmp_path)
+    assert load_backbone("squeezenet1_1", str(src))[1] == f"file({src.name})"
+    with pytest.raises(ValueError, match="is not a state dict of vgg16"): load_backbone("vgg16", str(src))
+    with pytest.raises(WeightsMissing, match="not found"): load_backbone("vgg16", str(tmp_path / "none.pth"))
+
+def test_efficientnet_lite0_weights_install_with_the_package():
+    path = lite0_weights_file()
+    assert path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest().startswith("57934424")
+    fb = FeatureBackbone()
+    assert fb.id.startswith("efficientnet_lite0:imagenet:") and fb.channels == [40, 112]
+
+def test_image_smaller_than_the_backbone_can_read():
+    with pytest.raises(ValueError, match="smallest usable size for stride-16 features: 32 px"): FeatureBackbone()(torch.rand(1, 1, 31, 64))
+
+@pytest.mark.parametrize("name", ["patchcore", "featinpaint"])
+def test_checkpoint_of_other_feature_weights_is_refused(name):
+    from inpaint_tutorial.method import get_method
+    m = get_method(name); s = m.Settings()
+    cfg = model_config(m.build(s, 1))
+    assert model_config(build_model(cfg)) == cfg
+    with pytest.raises(ValueError, match="scoring with other feature weights is refused"):
+        build_model({**cfg, "feature_id": cfg["feature_id"].replace("imagenet", "random(seed=0)")})
+
+def test_memory_bank_over_budget_is_subsampled_with_one_warning():
+    from inpaint_tutorial.patchcore import PatchCoreNet, build_memory_bank
+    ds = SyntheticDefects("train", size=64, n_train=8)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        net = build_memory_bank(PatchCoreNet(1), ds, coreset=1.0, max_mb=0)
+    msgs = [str(x.message) for x in w if issubclass(x.category, ResourceWarning)]
+    assert len(msgs) == 1 and "keeping a random" in msgs[0]
+    assert 1 <= len(net.bank) < 8 * 64
