@@ -11,8 +11,9 @@ interleaved so machine noise hits all alike (median of --repeats):
                   the 2 cell sizes inpainted in one pass, eq. 2 assembly, map upsampled and smoothed
 
 and prints each method's time as a ratio to the backbone's (target: <= 1.5). The time of a detector does not depend on the
-values of the weights or of the bank, so untrained ones of the right shapes are timed. Then each method scores --n-peak
-images in its own subprocess, whose peak resident memory is reported next to the backbone's alone.
+values of the weights or of the bank, so untrained ones of the right shapes are timed. Then each detector is built in a
+fresh subprocess, scores one image, and scores --n-peak more: its resident memory after the first, and the peak while it
+scores the rest (Linux: /proc/self/status VmRSS, and VmHWM reset through /proc/self/clear_refs), next to the backbone's alone.
 
 Usage: python benchmarks/feature_speed.py [--size 448x192] [--bank 6868] [--threads 2] [--repeats 15] [--out FILE]
 Writes benchmarks/results/feature_speed.json (or --out).
@@ -39,14 +40,22 @@ def detector(name:str, bank:int):
     g = make_generator(0)
     return lambda x: m.detect(net, x, s, generator=g)
 
-def peak_child(name:str, size, bank:int, n:int, threads:int) -> float:
-    "Peak resident memory (MiB) of a fresh process that builds the detector and scores n images one by one."
-    code = (f"import sys, resource, torch; sys.path.insert(0, {str(Path(__file__).parent)!r}); torch.set_num_threads({threads})\n"
-            f"from feature_speed import detector\nf = detector({name!r}, {bank})\n"
-            f"with torch.no_grad():\n    for _ in range({n}): f(torch.rand(1, 3, {size[0]}, {size[1]}))\n"
-            f"print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+def _status_mib(field:str) -> float:
+    "A memory field of /proc/self/status (VmRSS: resident now, VmHWM: the peak since the last reset), in MiB."
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"): return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+def memory_child(name:str, size, bank:int, n:int, threads:int) -> dict:
+    "Resident memory (MiB) of a fresh process that built the detector and scored one image, and its peak while it scores n more."
+    code = (f"import sys, json, torch; sys.path.insert(0, {str(Path(__file__).parent)!r}); torch.set_num_threads({threads})\n"
+            f"from pathlib import Path\nfrom feature_speed import detector, _status_mib\nf = detector({name!r}, {bank})\n"
+            f"x = torch.rand(1, 3, {size[0]}, {size[1]})\n"
+            f"with torch.no_grad():\n    f(x); before = _status_mib('VmRSS'); Path('/proc/self/clear_refs').write_text('5')\n"
+            f"    for _ in range({n}): f(x)\n"
+            f"print(json.dumps(dict(resident=before, peak_scoring=_status_mib('VmHWM'))))")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return float(r.stdout.strip().splitlines()[-1])
+    return json.loads(r.stdout.strip().splitlines()[-1])
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -67,11 +76,13 @@ def main(argv=None):
                 t = time.perf_counter(); f(x); ts[k].append(time.perf_counter() - t)
     ms = {k: 1000 * statistics.median(v) for k, v in ts.items()}
     ratio = {k: ms[k] / ms["backbone"] for k in names}
-    peak = {k: peak_child(k, (h, w), a.bank, a.n_peak, a.threads) for k in names}
-    for k in names: print(f"{k:12s} {ms[k]:8.1f} ms per image   x{ratio[k]:.2f} of the backbone   peak {peak[k]:.0f} MiB")
+    mem = {k: memory_child(k, (h, w), a.bank, a.n_peak, a.threads) for k in names}
+    for k in names: print(f"{k:12s} {ms[k]:8.1f} ms per image   x{ratio[k]:.2f} of the backbone   resident {mem[k]['resident']:.0f} MiB, "
+                          f"peak while scoring {mem[k]['peak_scoring']:.0f} MiB")
     write_results(Path(a.out or RESULTS / "feature_speed.json"), "feature_speed.py", argv, machine=machine_line("cpu"),
                   size=[h, w], bank_rows=a.bank, repeats=a.repeats, ms_per_image={k: round(v, 2) for k, v in ms.items()},
-                  ratio_to_backbone={k: round(v, 3) for k, v in ratio.items()}, peak_rss_mib={k: round(v) for k, v in peak.items()})
+                  ratio_to_backbone={k: round(v, 3) for k, v in ratio.items()},
+                  memory_mib={k: {f: round(v) for f, v in d.items()} for k, d in mem.items()})
 
 if __name__ == "__main__":
     main()
