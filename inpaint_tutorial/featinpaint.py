@@ -94,7 +94,7 @@ def featinpaint_step(model:FeatureInpainter, images:Tensor, *, generator=None,
                      mode:str="inpaint", # "inpaint", or "autoencoder": the same net fed all the features, nothing hidden
                     ) -> Tensor: # scalar loss
     "One training step: hide grid cells of the frozen features, inpaint them, return the squared error."
-    f = cached_features(model, check_images(images))
+    f = cached_features(getattr(model, "module", model), check_images(images))               # the network a DDP wrapper holds
     b, d, h, w = f.shape
     if mode == "autoencoder": return F.mse_loss(model(f, torch.ones_like(f[:, :1])), f)
     k = cells[int(torch.randint(len(cells), (1,), generator=generator))]
