@@ -12,11 +12,10 @@ from inpaint_tutorial.method import build_model, model_config
 from inpaint_tutorial.data import SyntheticDefects
 
 @pytest.fixture
-def hub(tmp_path):
-    "An empty torchvision cache for the test."
-    old = torch.hub.get_dir(); torch.hub.set_dir(str(tmp_path / "hub"))
-    yield tmp_path / "hub" / "checkpoints"
-    torch.hub.set_dir(old)
+def hub(tmp_path, monkeypatch):
+    "An empty torchvision cache for the test: $TORCH_HOME points into tmp_path (torch.hub reads it on every call)."
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    return tmp_path / "hub" / "checkpoints"
 
 def random_squeezenet_file(folder:Path) -> Path:
     "A state dict of SqueezeNet 1.1 saved as torchvision names its files: <net>-<first 8 hex digits of its SHA-256>.pth."
