@@ -6,7 +6,7 @@ Rows (each trained on every seed through `inpaint_tutorial.pipeline.train`, the 
   csa-rough   without CSA: the rough network alone (no refinement, so no consistency loss)
   riad        RIAD's U-Net at the same size, epochs, batch and learning rate, for reference
 Every CSA model's inpaintings are scored by every offline source (one inpainting, several scores): perceptual with the
-seeded random SqueezeNet 1.1 (the training default; the consistency target too), perceptual with a seeded random VGG-16
+seeded random SqueezeNet 1.1 (PAPER_NET below; the consistency target too), perceptual with a seeded random VGG-16
 (relu4_3), barlow (the method's own rough encoder), msgms and ssim. ImageNet weights are not on this machine; a user who
 has them adds `--imagenet` (torchvision's cached files) to score with them as well.
 
@@ -34,8 +34,11 @@ from inpaint_tutorial.csa import score_inpainting
 from inpaint_tutorial.unet import count_params
 from summary import summarize, print_table, write_results
 
-VARIANTS = {"csa": ("csa", {}), "csa-no-bt": ("csa", dict(pretrain=False)), "csa-rough": ("csa", dict(attention=False)),
-            "riad": ("riad", {})}
+# the measured configuration: the paper's SqueezeNet 1.1 with seeded random weights (offline) as consistency target and score;
+# five_methods.py compares CSA with the package's default, ImageNet EfficientNet-Lite0
+PAPER_NET = dict(features="squeezenet1_1", feature_weights="random")
+VARIANTS = {"csa": ("csa", PAPER_NET), "csa-no-bt": ("csa", dict(PAPER_NET, pretrain=False)),
+            "csa-rough": ("csa", dict(PAPER_NET, attention=False)), "riad": ("riad", {})}
 SOURCES = {"squeezenet-random": dict(score="perceptual"), "vgg16-random": dict(score="perceptual", features="vgg16", feature_id=""),
            "barlow": dict(score="barlow"), "msgms": dict(score="msgms"), "ssim": dict(score="ssim")}
 KEYS = ("image_auroc", "pixel_auroc", "aupro", "f1_max", "f1_trivial", "recall", "tnr", "train_s", "infer_ms")
@@ -151,7 +154,7 @@ def main(argv=None):
                   title=title, machine=machine, rows=rows,
                   notes=dict(threshold="95th percentile of the image scores of 64 seeded normal training images (recall, tnr)",
                              f1_max="threshold chosen on the test set (oracle)", f1_trivial="F1 of flagging every test image",
-                             sources="rows 'csa', 'csa-no-bt' score with the training default (perceptual, random SqueezeNet 1.1); "
+                             sources="rows 'csa', 'csa-no-bt' score with the training configuration (perceptual, random SqueezeNet 1.1); "
                                      "'<variant> / <source>' rows score the same inpaintings with another source"))
 
 if __name__ == "__main__":

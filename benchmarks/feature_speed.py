@@ -7,6 +7,8 @@ interleaved so machine noise hits all alike (median of --repeats):
     backbone      FeatureBackbone(images): the floor
     patchcore     PatchCore's whole detect: features, exact nearest-neighbour search against a memory bank of --bank rows
                   (the size the 1% coreset of the 511 ball-screw training images has at 448x192), map upsampled and smoothed
+    patchcore-dim64, patchcore-dim32   the same with the 152 feature channels pooled to 64 or 32 (setting `dim`): the
+                  search's product shrinks with them
     featinpaint   inpainting in feature space, whole detect with the default settings: features, n = 3 copies for each of
                   the 2 cell sizes inpainted in one pass, eq. 2 assembly, map upsampled and smoothed
 
@@ -30,13 +32,14 @@ from summary import machine_line, write_results
 RESULTS = Path(__file__).parent / "results"
 
 def detector(name:str, bank:int):
-    "The function that scores a batch for `name` ('backbone', 'patchcore', 'featinpaint'), with untrained weights of the right shapes."
+    "The function that scores a batch for `name` ('backbone', 'patchcore', 'patchcore-dimN', 'featinpaint'), with untrained weights of the right shapes."
     if name == "backbone":
         fb = feature_backbone("efficientnet_lite0", "imagenet", (8, 16))
         return lambda x: fb(x)
-    m = get_method(name); s = m.Settings()
+    method, _, dim = name.partition("-dim")   # patchcore-dim64: the features pooled to 64 channels
+    m = get_method(method); s = m.Settings(**(dict(dim=int(dim)) if dim else {}))
     net = m.build(s, 3).eval()
-    if name == "patchcore": net.set_bank(torch.randn(bank, net.bank.shape[1], generator=make_generator(0)))
+    if method == "patchcore": net.set_bank(torch.randn(bank, net.bank.shape[1], generator=make_generator(0)))
     g = make_generator(0)
     return lambda x: m.detect(net, x, s, generator=g)
 
@@ -65,7 +68,7 @@ def main(argv=None):
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
     size = image_size(a.size); h, w = (size, size) if isinstance(size, int) else size
-    names = ["backbone", "patchcore", "featinpaint"]
+    names = ["backbone", "patchcore", "patchcore-dim64", "patchcore-dim32", "featinpaint"]
     fns = {k: detector(k, a.bank) for k in names}
     x = torch.rand(1, 3, h, w, generator=make_generator(1))
     with torch.no_grad():

@@ -37,8 +37,16 @@ differ (the first field of `machine`); the merged file lists every host in `mach
 
     python benchmarks/five_methods.py --dataset elpv --budget 6 --threads 1 --seeds 1 --out /tmp/five_elpv_s1.json
     python benchmarks/five_methods.py --merge benchmarks/results/five_elpv.json,/tmp/five_elpv_s1.json --out benchmarks/results/five_elpv.json
+
+Parts may instead split the methods: the same seeds, disjoint methods (e.g. one core trains riad-unet,i3ad, the other
+csa,patchcore); --merge then puts their rows side by side and combines their showcase maps.
+
+--rescore evaluates every trained model again with another `score` setting where its method offers one, as extra rows
+VARIANT@SCORE (no second training): e.g. --rescore perceptual,perceptual:random,msgms scores RIAD's and I3AD's
+inpaintings by the multi-level ImageNet feature distance (and by the same network with random weights), and CSA's by MSGMS.
 """
 import argparse, json, sys
+from dataclasses import fields
 from pathlib import Path
 import numpy as np, torch
 from inpaint_tutorial import pipeline
@@ -47,7 +55,7 @@ from inpaint_tutorial.training import AUGMENTS
 from inpaint_tutorial.data import make_generator
 from inpaint_tutorial.method import get_method
 from summary import (method_and_seed_lists, summarized_rows, print_table, write_results, machine_line, ball_screw_spec,
-                     train_and_score, merge_parts, markdown_table as summary_table)
+                     train_and_score, rescored, merge_parts, markdown_table as summary_table)
 
 VARIANTS = {"riad-unet": ("riad", dict(backbone="unet")), "riad-misf": ("riad", dict(backbone="misf")), "ipad": ("ipad", {}),
             "csa": ("csa", {}), "i3ad": ("i3ad", {}), "pixelstats": ("pixelstats", {}), "ae": ("ae", {}),
@@ -57,10 +65,13 @@ VARIANTS |= {"ipad-auto": ("ipad", dict(foreground="auto")), "ipad-full": ("ipad
              # ablations of the pretrained-feature methods: random backbone weights, a plain feature autoencoder, the loss everywhere,
              # one tap, one cell size, and PatchCore's eq. 7 reweighting
              "patchcore-random": ("patchcore", dict(weights="random")), "patchcore-reweight": ("patchcore", dict(reweight=True)),
+             "patchcore-dim64": ("patchcore", dict(dim=64)), "patchcore-dim32": ("patchcore", dict(dim=32)),   # channels pooled: a cheaper search
              "featinpaint-random": ("featinpaint", dict(weights="random")), "featinpaint-ae": ("featinpaint", dict(mode="autoencoder")),
              "featinpaint-all": ("featinpaint", dict(loss="all")), "featinpaint-s16": ("featinpaint", dict(taps=(16,))),
              "featinpaint-s8": ("featinpaint", dict(taps=(8,))), "featinpaint-k2": ("featinpaint", dict(cells=(2,))),
-             "featinpaint-k4": ("featinpaint", dict(cells=(4,)))}
+             "featinpaint-k4": ("featinpaint", dict(cells=(4,))),
+             # CSA with the paper's SqueezeNet 1.1 and seeded random weights (consistency target and score) against its default, ImageNet Lite0
+             "csa-random": ("csa", dict(features="squeezenet1_1", feature_weights="random"))}
 KEYS = ("image_auroc", "pixel_auroc", "aupro", "f1_max", "f1_trivial", "train_min", "epochs", "infer_ms")
 RESULTS = Path(__file__).parent / "results"
 
@@ -77,6 +88,9 @@ def parse_args(argv=None):
     p.add_argument("--augment", choices=AUGMENTS, default="none", help="training augmentation (fit's AUGMENTS); none by default")
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
+    p.add_argument("--rescore", default="", help="comma-separated SCORE or SCORE:WEIGHTS: evaluate every trained model again with its "
+                   "`score` setting set to SCORE (and `score_weights` to WEIGHTS) where the method offers it, as the row VARIANT@SCORE; "
+                   "e.g. perceptual,perceptual:random,msgms")
     p.add_argument("--out", default=None, help="results file (default benchmarks/results/five_<dataset>.json)")
     p.add_argument("--table", default=None, metavar="RESULTS", help="print the markdown table of a result file and exit")
     p.add_argument("--merge", default=None, metavar="RESULTS,RESULTS", help="merge result files of the same comparison run with other seeds into --out and exit")
@@ -97,16 +111,33 @@ def showcase(test_ds, n_defective:int=4) -> list[int]:
     picks = largest(kinds[0], n_defective) if len(kinds) == 1 else [largest(k, 1)[0] for k in kinds]
     return picks + [next(i for i, (k, _, _) in enumerate(info) if k == "good")]
 
-def run_one(a, variant:str, seed:int, spec:str, size, picks) -> tuple[dict, dict|None]:
+def rescorings(method, settings, items:list) -> dict:
+    "The --rescore items this method offers: row suffix -> settings overrides (a score it has and is not trained with)."
+    fs = {f.name: f for f in fields(method.Settings)}
+    out = {}
+    for item in items:
+        score, _, weights = item.partition(":")
+        if "score" not in fs or score not in (fs["score"].metadata.get("choices") or ()) or (score == settings.score and not weights): continue
+        if weights and "score_weights" not in fs: continue
+        out[item] = dict(score=score) | (dict(score_weights=weights) if weights else {})
+    return out
+
+def run_one(a, variant:str, seed:int, spec:str, size, picks) -> tuple[dict, dict]:
+    "Train and evaluate one variant for one seed (and evaluate it again per --rescore item): rows and showcase maps by row name."
     name, extra = VARIANTS[variant]
     method = get_method(name)
     row, r, test_ds = train_and_score(method, method.Settings(**extra), spec, size, a, seed)
-    shown = None
+    rows, shown = {variant: row}, {}
+    setups = {variant: r["settings"]}
+    for item, over in rescorings(method, r["settings"], [x for x in a.rescore.split(",") if x]).items():
+        rows[f"{variant}@{item}"] = rescored(method, r, test_ds, row, over, seed)
+        setups[f"{variant}@{item}"] = r["settings"].from_dict({**r["settings"].to_dict(), **over})
     if picks is not None:
         images = torch.stack([test_ds[i].image for i in picks])
-        with torch.no_grad(): det = method.detect(r["model"].eval(), images, r["settings"], generator=make_generator(seed))
-        shown = dict(maps=det.anomaly_map.float().numpy(), scores=det.score.float().numpy())
-    return row, shown
+        for k, s in setups.items():
+            with torch.no_grad(): det = method.detect(r["model"].eval(), images, s, generator=make_generator(seed))
+            shown[k] = dict(maps=det.anomaly_map.float().numpy(), scores=det.score.float().numpy())
+    return rows, shown
 
 def save_showcase(path:Path, test_ds, picks, shown:dict) -> None:
     "The showcase images, masks and every method's maps (uint8, scaled per method over the images shown) and scores."
@@ -121,19 +152,31 @@ def save_showcase(path:Path, test_ds, picks, shown:dict) -> None:
     np.savez_compressed(path, **out)
     print(f"showcase written to {path}")
 
-LABELS = {"riad-unet": "RIAD, U-Net", "riad-misf": "RIAD, MISF backbone", "ipad": "IPAD", "csa": "CSA", "i3ad": "I3AD",
+LABELS = {"riad-unet": "RIAD, U-Net", "riad-misf": "RIAD, MISF backbone", "ipad": "IPAD", "csa": "CSA", "csa-random": "CSA", "i3ad": "I3AD",
           "ipad-auto": "IPAD, `foreground=\"auto\"` (on the part)", "ipad-full": "IPAD, `foreground=\"full\"` (anywhere)",
           "ae": "baseline: autoencoder (`ae`)", "pixelstats": "baseline: per-pixel statistics (`pixelstats`)",
           "patchcore": "reference: PatchCore (ImageNet EfficientNet-Lite0)", "featinpaint": "feature inpainting (ImageNet EfficientNet-Lite0)",
           "patchcore-random": "PatchCore, random backbone weights", "patchcore-reweight": "PatchCore, eq. 7 reweighting",
+          "patchcore-dim64": "PatchCore, features pooled to 64 channels", "patchcore-dim32": "PatchCore, features pooled to 32 channels",
           "featinpaint-random": "feature inpainting, random backbone weights", "featinpaint-ae": "feature autoencoder (nothing hidden)",
           "featinpaint-all": "feature inpainting, loss at every position", "featinpaint-s16": "feature inpainting, stride-16 tap only",
           "featinpaint-s8": "feature inpainting, stride-8 tap only", "featinpaint-k2": "feature inpainting, cells of 2 only",
           "featinpaint-k4": "feature inpainting, cells of 4 only"}
 
+def label(row:str, settings:dict|None=None) -> str:
+    """The name a table shows for a variant, or for a variant rescored (VARIANT@SCORE[:WEIGHTS]); a method with a frozen
+    feature network in its settings (CSA) gets the network and its weights as the run recorded them."""
+    variant, _, item = row.partition("@")
+    name = LABELS.get(variant, variant)
+    if settings and "features" in settings and "feature_weights" in settings:
+        name += f" ({settings['feature_weights']} {settings['features']})"
+    if not item: return name
+    score, _, weights = item.partition(":")
+    return f"{name}, scored by {score}" + (f" ({weights} weights)" if weights else "")
+
 def markdown_table(res:dict) -> str:
     "The result file's rows as the markdown table BENCHMARKS.md shows (see `summary.markdown_table`)."
-    return summary_table(res, LABELS)
+    return summary_table(res, {r["method"]: label(r["method"], (r.get("runs") or [{}])[0].get("settings")) for r in res["rows"]})
 
 def merge(paths:list, out:Path, argv) -> dict:
     "One result file from parts of the same comparison run with different seeds (see `summary.merge_parts`)."
@@ -166,12 +209,13 @@ def main(argv=None):
     for variant in a.methods:
         runs[variant] = []
         for seed in a.seeds:
-            try: r, maps = run_one(a, variant, seed, spec, size, picks if seed == 0 else None)
+            try: rs, maps = run_one(a, variant, seed, spec, size, picks if seed == 0 else None)
             except ValueError as e:   # e.g. a budget too short for one epoch: recorded, not hidden
                 print(f"{variant:10s} seed {seed}: refused: {e}", flush=True); runs[variant].append(dict(error=str(e))); continue
-            runs[variant].append(r)
-            if maps is not None: shown[variant] = maps
-            print(f"{variant:10s} seed {seed}: " + "  ".join(f"{k} {r[k]:.4f}" for k in KEYS if k in r), flush=True)
+            for name, r in rs.items():
+                runs.setdefault(name, []).append(r)
+                print(f"{name:10s} seed {seed}: " + "  ".join(f"{k} {r[k]:.4f}" for k in KEYS if k in r), flush=True)
+            shown |= maps
             save(complete=False)
     print_table(rows(), KEYS)
     save(complete=True)

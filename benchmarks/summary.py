@@ -1,6 +1,6 @@
 """What the comparison scripts share: one budgeted training and evaluation run, mean +- std over seeds, the markdown table,
 the result file, the merge of result files that ran other seeds of the same comparison."""
-import json, platform, re, shutil, statistics, sys, tempfile, time
+import json, platform, re, statistics, sys, tempfile, time
 from pathlib import Path
 import torch
 from inpaint_tutorial import pipeline
@@ -37,6 +37,17 @@ def train_and_score(method, settings, spec:str, size, a, seed:int, device:str="c
                n_train=r["n_train"], n_test=res["n_test"], seed=seed, settings=r["settings"].to_dict())
     if res.get("pixel_auroc") is not None: row.update(pixel_auroc=res["pixel_auroc"], aupro=res["aupro"])
     return row, r, test_ds
+
+def rescored(method, r:dict, test_ds, row:dict, overrides:dict, seed:int, device:str="cpu") -> dict:
+    """The model `train_and_score` trained, evaluated again with other detection settings (e.g. `score="perceptual"`): a row
+    like `row` (same training figures), with the new scores, inference time and settings."""
+    s = r["settings"].from_dict({**r["settings"].to_dict(), **overrides})
+    with tempfile.TemporaryDirectory() as tmp:
+        res = pipeline.evaluate(method, s, r["model"], test_ds, Path(tmp) / "eval", device=device, seed=seed)
+    out = dict(row, image_auroc=res["image_auroc"], f1_max=res["f1_max"], infer_ms=1000 * res["seconds_per_image"],
+               settings=s.to_dict(), rescored=overrides)
+    if res.get("pixel_auroc") is not None: out.update(pixel_auroc=res["pixel_auroc"], aupro=res["aupro"])
+    return out
 
 def method_and_seed_lists(p, a, variants) -> None:
     "Turn the comma-separated --methods and --seeds of `a` into lists, refusing a method that is not in `variants`."
@@ -102,36 +113,55 @@ def machine_kind(machine:str) -> str:
     return machine.split(" | ", 1)[-1]
 
 def merge_parts(paths:list, out:Path, argv, script:str, keys, same=()) -> dict:
-    """One result file from parts of the same comparison run with different seeds: the runs of every method in seed order,
-    re-summarised over `keys`. The parts must agree on their title (but for the seeds), methods, kind of machine and the
-    fields `same` that they have, and run distinct seeds; a part written while its run was going on (`complete: false`) is
-    refused (files without the field were written by scripts that save only at the end). Nothing is written on refusal.
-    The seed-0 part's `<stem>_maps.npz`, if any, is copied beside `out`."""
+    """One result file from parts of the same comparison: parts that ran the same methods with different seeds (the runs of
+    every method in seed order, re-summarised over `keys`), or parts that ran the same seeds with different methods (their
+    rows side by side). The parts must agree on their title (but for the seeds, when they split the seeds), kind of machine
+    and the fields `same` that they have; a part written while its run was going on (`complete: false`) is refused (files
+    without the field were written by scripts that save only at the end). Nothing is written on refusal. The seed-0 parts'
+    `<stem>_maps.npz` files, if any, are combined beside `out`."""
     parts = [(Path(p), json.loads(Path(p).read_text())) for p in paths]
     seeds = [file_seeds(r, p) for p, r in parts]
+    methods = [[x["method"] for x in r["rows"]] for _, r in parts]
     strip = lambda r: SEEDS.sub("", r["title"])
     p0, r0 = parts[0]
-    for p, r in parts:
+    by_method = len({m for ms in methods for m in ms}) == sum(map(len, methods)) and all(ss == seeds[0] for ss in seeds)
+    for (p, r), ms in zip(parts, methods):
         if not r.get("complete", True): raise ValueError(f"{p} is an interrupted comparison (complete: false): rerun it before merging")
         for k in same:
             if r.get(k) != r0.get(k): raise ValueError(f"{p} differs from {p0} in {k}: {r.get(k)!r} vs {r0.get(k)!r}")
         if machine_kind(r["machine"]) != machine_kind(r0["machine"]):
             raise ValueError(f"{p} ran on another kind of machine than {p0}: {r['machine']!r} vs {r0['machine']!r}")
         if strip(r) != strip(r0): raise ValueError(f"{p} is another comparison than {p0}: {r['title']!r} vs {r0['title']!r}")
-        if [x["method"] for x in r["rows"]] != [x["method"] for x in r0["rows"]]:
-            raise ValueError(f"{p} compares other methods than {p0}: {[x['method'] for x in r['rows']]} vs {[x['method'] for x in r0['rows']]}")
-    flat = [s for ss in seeds for s in ss]
-    if len(set(flat)) < len(flat): raise ValueError(f"the files run seed(s) {sorted({s for s in flat if flat.count(s) > 1})} more than once")
-    runs = {row["method"]: [run | dict(seed=s) for s, run in sorted(((s, run) for (_, r), ss in zip(parts, seeds)
-                                                                     for s, run in zip(ss, r["rows"][i]["runs"])), key=lambda x: x[0])]
-            for i, row in enumerate(r0["rows"])}
+        if not by_method and ms != methods[0]:
+            raise ValueError(f"{p} compares other methods than {p0}: {ms} vs {methods[0]} (parts split either the seeds or the methods)")
+    if by_method:
+        runs = {row["method"]: [run | dict(seed=s) for s, run in zip(seeds[0], row["runs"])] for _, r in parts for row in r["rows"]}
+        flat = seeds[0]
+    else:
+        flat = [s for ss in seeds for s in ss]
+        if len(set(flat)) < len(flat): raise ValueError(f"the files run seed(s) {sorted({s for s in flat if flat.count(s) > 1})} more than once")
+        runs = {row["method"]: [run | dict(seed=s) for s, run in sorted(((s, run) for (_, r), ss in zip(parts, seeds)
+                                                                         for s, run in zip(ss, r["rows"][i]["runs"])), key=lambda x: x[0])]
+                for i, row in enumerate(r0["rows"])}
     title = SEEDS.sub(f", seeds {','.join(map(str, sorted(flat)))}", r0["title"])
     commands = [c for _, r in parts for c in r.get("parts", [r["command"]])]
     maps = [p.with_name(p.stem + "_maps.npz") for (p, _), ss in zip(parts, seeds) if 0 in ss]
-    dst = out.with_name(out.stem + "_maps.npz")
-    if maps and maps[0].exists() and maps[0].resolve() != dst.resolve(): shutil.copyfile(maps[0], dst)
+    maps = [m for m in maps if m.exists()]
+    if maps: _combine_maps(maps, out.with_name(out.stem + "_maps.npz"))
     machines = list(dict.fromkeys(m for _, r in parts for m in r.get("machines", [r["machine"]])))
     res = dict(title=title, machine=r0["machine"], machines=machines, **{k: r0[k] for k in same if k in r0}, complete=True,
                rows=summarized_rows(runs, keys), parts=commands)
     write_results(out, script, argv, **res)
     return res
+
+def _combine_maps(paths:list, dst:Path) -> None:
+    "One showcase file from the seed-0 showcase files of parts (the same images; every method's maps and scores)."
+    import numpy as np
+    files = [dict(np.load(p)) for p in paths]
+    out = dict(files[0])
+    for f in files[1:]:
+        if not np.array_equal(f["images"], out["images"]): raise ValueError(f"the showcase files {paths} show different images")
+        out.update({k: v for k, v in f.items() if k.split("_", 1)[0] in ("map", "range", "score")})
+        out["methods"] = np.array(list(dict.fromkeys([*out["methods"].tolist(), *f["methods"].tolist()])))
+    if len(paths) == 1 and paths[0].resolve() == dst.resolve(): return
+    np.savez_compressed(dst, **out)

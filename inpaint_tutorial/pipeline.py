@@ -15,13 +15,13 @@ from torch.utils.data import DataLoader, Dataset
 from .core import default_device, make_generator, seed_everything, show_images, overlay
 from .data import (SyntheticDefects, SyntheticObjects, MVTecAD, VisA, FolderDataset, ELPV, TEXTURES, list_images, load_image, resize_image,
                                    InMemory, decoded_bytes, cache_budget)
-from .method import Method, Settings, get_method, method_from_config, check_size
+from .method import Method, Settings, SettingsError, get_method, method_from_config, check_size
 from .training import fit_method, load_checkpoint, dist_info
 from .metrics import evaluate as score_metrics, PixelAccumulator, image_auroc, MAX_PIXELS
 
 # %% auto #0
 __all__ = ['DATASET_SPECS', 'open_dataset', 'evaluate', 'AspectWarning', 'warn_aspect', 'train', 'Loaded', 'load',
-           'evaluate_checkpoint', 'predict']
+           'rescore_settings', 'evaluate_checkpoint', 'predict']
 
 # %% ../nbs/19_pipeline.ipynb #520eed47
 DATASET_SPECS = ("synthetic[:TEXTURE][,n_train=N,n_test=N], objects[:TEXTURE][,n_train=N,n_test=N], mvtec:ROOT/CATEGORY, visa:ROOT/OBJECT, "
@@ -216,12 +216,21 @@ def load(path:str|Path, # a checkpoint folder, or a training output folder (its 
     m, s = method_from_config(cfg, f"checkpoint {ckpt}")
     return Loaded(m, s, model, cfg)
 
+def rescore_settings(method:Method, settings:Settings, score:str) -> Settings:
+    "`settings` with another `score` (checked against the method's choices); a method without a `score` setting is refused."
+    if "score" not in {f["name"] for f in method.Settings.describe()}:
+        raise SettingsError(f"method {method.name} has one score and no `score` setting: leave out --score")
+    return method.Settings.from_dict({**settings.to_dict(), "score": score})
+
 def evaluate_checkpoint(path:str|Path, # a checkpoint, as for `load`
                         dataset:str|None=None, # dataset spec; None: the one it was trained on
                         *, out:str|Path="runs/eval", size:int|tuple[int,int]|None=None, # None: the checkpoint's size
-                        method:str|None=None, device=None, seed:int=0, bs:int=16) -> dict:
+                        method:str|None=None, device=None, seed:int=0, bs:int=16,
+                        score:str|None=None, # score with this `score` setting instead of the checkpoint's (e.g. riad: perceptual)
+                       ) -> dict:
     "Evaluate a checkpoint on a dataset's test split and write the report into `out`."
     ld = load(path, method=method)
+    if score is not None: ld = ld._replace(settings=rescore_settings(ld.method, ld.settings, score))
     size = size or ld.config["size"]
     check_size(ld.method, ld.settings, ld.model, size)
     spec = dataset or ld.config["dataset"]

@@ -15,6 +15,8 @@ from .masks import batch_grid_masks
 from .losses import riad_loss, msgms_anomaly_map
 from .unet import PRESETS, unet_from_preset
 from .inpainting import inpaint, image_score, grid_views
+from .backbones import TAPS, FEATURE_BACKBONES
+from .perceptual import PERCEPTUAL_TAPS, perceptual_scorer, score_views
 from .method import (Detection, forward_chunked, takes_mask, evaluating, Settings, SettingsError, setting, Stage,
                                      Method, Backbone, register_method, register_backbone, get_backbone)
 
@@ -49,6 +51,7 @@ def detect(model:nn.Module, # inpainting network
            max_batch:int|None=None, # largest number of masked copies per forward pass; None: all B*n*|K| at once
            scales:int=4, # MSGMS scales
            score_region:str="valid", # where eq. 10 takes the maximum: "valid" (whole window inside) or "full" (see above)
+           scorer:nn.Module|None=None, # a `FeatureBackbone`: the multi-level perceptual map (10_perceptual) instead of MSGMS
           ) -> Detection:
     "RIAD's Algorithm 3: anomaly maps averaged over region sizes ks (eq. 8-9) and image scores = max of the map (eq. 10)."
     b, c, h, w = check_images(images).shape
@@ -57,6 +60,9 @@ def detect(model:nn.Module, # inpainting network
     x, masks = grid_views(images, ks, n, generator=generator)                        # (B*|K|,C,H,W), (B*|K|,n,1,H,W)
     with evaluating(model):
         recon = inpaint(model, x, masks, max_batch=max_batch)                          # one pass over all B*|K|*n copies
+        if scorer is not None:
+            amap, score = score_views(scorer, images, recon.view(b, len(ks), c, h, w), filter_size, score_region, max_batch=max_batch)
+            return Detection(amap, score, recon.view(b, len(ks), -1, h, w))
         amaps = msgms_anomaly_map(x, recon, scales=scales, filter_size=filter_size)    # (B*|K|,1,H,W)
         amap = amaps.view(b, len(ks), 1, h, w).mean(1)
     return Detection(amap, image_score(amap, filter_size, score_region), recon.view(b, len(ks), -1, h, w))
@@ -89,14 +95,21 @@ class RIADSettings(Settings):
     filter_size:int = setting(21, "side of the mean filter of the anomaly map (eq. 8), odd", lo=1, hi=255, odd=True)
     score_region:str = setting("valid", "image score = max of the map over positions whose whole filter window is inside the "
                                         "image (valid) or over the whole map (full)", choices=("valid", "full"))
+    score:str = setting("msgms", "anomaly map: msgms (the paper's) or perceptual (multi-level ImageNet feature distance, 10_perceptual)",
+                        choices=("msgms", "perceptual"))
+    score_net:str = setting("efficientnet_lite0", "score=perceptual: its frozen network", choices=tuple(FEATURE_BACKBONES))
+    score_weights:str = setting("imagenet", "score=perceptual: the network's weights (imagenet, random or a state-dict path)")
+    score_taps:tuple = setting(PERCEPTUAL_TAPS, "score=perceptual: strides of the features compared, comma-separated", lo=4, hi=16)
     def check(self):
+        if any(t not in TAPS for t in self.score_taps): raise SettingsError(f"score_taps must be strides from {TAPS}, got {list(self.score_taps)}")
         try: b = get_backbone(self.backbone)
         except ValueError as e: raise SettingsError(f"backbone: {e}") from None
         if self.preset not in b.presets:
             raise SettingsError(f"preset must be one of {', '.join(sorted(b.presets))} for backbone {self.backbone!r}, got {self.preset!r}")
 
 def _riad_detect(model, images, s:RIADSettings, *, generator=None, max_batch=None) -> Detection:
-    return detect(model, images, s.ks, s.n, filter_size=s.filter_size, generator=generator, max_batch=max_batch, score_region=s.score_region)
+    return detect(model, images, s.ks, s.n, filter_size=s.filter_size, generator=generator, max_batch=max_batch, score_region=s.score_region,
+                  scorer=perceptual_scorer(s) if s.score == "perceptual" else None)
 
 def _riad_migrate(d:dict, version:int) -> dict:
     if version == 1: d = {"backbone": "unet", "score_region": "full", **d}   # release 0.0.1: a plain dict, score_region added late

@@ -65,3 +65,33 @@ def test_real_data_merge(tmp_path, capsys):
     for bad, msg in [(rd_part(tmp_path, 2, 0.7, complete=False), "interrupted"), (rd_part(tmp_path, 2, 0.7, budget=8), "another comparison")]:
         with pytest.raises(SystemExit, match=msg): rd.main(["--merge", f"{a},{bad}", "--out", str(tmp_path / "bad.json")])
     assert not (tmp_path / "bad.json").exists()
+
+def test_rescorings_and_labels():
+    "`--rescore`: a score is offered to the methods that have it and are not trained with it; weights only where a method has `score_weights`."
+    from inpaint_tutorial.method import get_method
+    riad, csa, pc = get_method("riad"), get_method("csa"), get_method("patchcore")
+    items = ["perceptual", "perceptual:random", "msgms", "ssim"]
+    assert fm.rescorings(riad, riad.Settings(), items) == {"perceptual": dict(score="perceptual"),
+                                                           "perceptual:random": dict(score="perceptual", score_weights="random")}
+    assert fm.rescorings(csa, csa.Settings(), items) == {"msgms": dict(score="msgms"), "ssim": dict(score="ssim")}
+    assert fm.rescorings(pc, pc.Settings(), items) == {}
+    assert fm.label("riad-unet@perceptual:random") == "RIAD, U-Net, scored by perceptual (random weights)"
+    assert fm.label("csa@msgms") == fm.LABELS["csa"] + ", scored by msgms" and fm.label("ae") == fm.LABELS["ae"]
+    assert fm.label("csa-random", dict(features="squeezenet1_1", feature_weights="random")) == "CSA (random squeezenet1_1)"   # the run's own network
+
+def test_merge_joins_parts_that_ran_other_methods(tmp_path):
+    "Parts that ran the same seeds with disjoint methods become one table; their seed-0 showcase maps are combined."
+    import numpy as np
+    a = part(tmp_path, [0, 1], [[0.6, 0.8], [0.4, 0.6]], name="a.json")
+    b = part(tmp_path, [0, 1], [[0.9, 0.7]], methods=("c",), name="b.json")
+    img = np.zeros((2, 1, 4, 4), np.uint8)
+    for p, ms in ((a, ("a", "b")), (b, ("c",))):
+        np.savez(p.with_name(p.stem + "_maps.npz"), images=img, methods=np.array(ms),
+                 **{f"map_{m}": img for m in ms}, **{f"score_{m}": np.ones(2) for m in ms})
+    res = fm.merge([a, b], tmp_path / "m.json", [])
+    assert [r["method"] for r in res["rows"]] == ["a", "b", "c"] and res["rows"][2]["mean"]["image_auroc"] == pytest.approx(0.8)
+    assert "seeds 0,1," in res["title"] and [r["seed"] for r in res["rows"][2]["runs"]] == [0, 1]
+    d = np.load(tmp_path / "m_maps.npz")
+    assert list(d["methods"]) == ["a", "b", "c"] and "map_c" in d.files
+    c = part(tmp_path, [1], [[0.9]], methods=("c",), name="c.json")          # other seeds and other methods: neither kind of part
+    with pytest.raises(ValueError, match="other methods"): fm.merge([a, c], tmp_path / "x.json", [])
