@@ -94,6 +94,8 @@ def parse_args(argv=None):
     p.add_argument("--out", default=None, help="results file (default benchmarks/results/five_<dataset>.json)")
     p.add_argument("--table", default=None, metavar="RESULTS", help="print the markdown table of a result file and exit")
     p.add_argument("--merge", default=None, metavar="RESULTS,RESULTS", help="merge result files of the same comparison run with other seeds into --out and exit")
+    p.add_argument("--merge-methods", default=None, metavar="VARIANT,VARIANT", help="with --merge: merge only these variants' rows "
+                   "(and their --rescore rows), e.g. when one part also ran a method the others did not")
     a = p.parse_args(argv)
     if a.merge and not a.out: p.error("--merge needs --out")
     method_and_seed_lists(p, a, VARIANTS)
@@ -178,16 +180,16 @@ def markdown_table(res:dict) -> str:
     "The result file's rows as the markdown table BENCHMARKS.md shows (see `summary.markdown_table`)."
     return summary_table(res, {r["method"]: label(r["method"], (r.get("runs") or [{}])[0].get("settings")) for r in res["rows"]})
 
-def merge(paths:list, out:Path, argv) -> dict:
-    "One result file from parts of the same comparison run with different seeds (see `summary.merge_parts`)."
-    return merge_parts(paths, out, argv, "five_methods.py", KEYS, same=("size", "budget_min", "picks"))
+def merge(paths:list, out:Path, argv, only:list|None=None) -> dict:
+    "One result file from parts of the same comparison run with different seeds or methods (see `summary.merge_parts`)."
+    return merge_parts(paths, out, argv, "five_methods.py", KEYS, same=("size", "budget_min", "picks"), only=only)
 
 def main(argv=None):
     a = parse_args(argv)
     if a.table:
         print(markdown_table(json.loads(Path(a.table).read_text()))); return
     if a.merge:
-        try: res = merge(a.merge.split(","), Path(a.out), argv)
+        try: res = merge(a.merge.split(","), Path(a.out), argv, a.merge_methods.split(",") if a.merge_methods else None)
         except (ValueError, OSError) as e: sys.exit(f"cannot merge: {e}")
         print(markdown_table(res)); return
     if a.threads: torch.set_num_threads(a.threads)

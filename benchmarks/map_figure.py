@@ -2,7 +2,7 @@
 `five_methods.py` writes for seed 0 (`<results>_maps.npz`: the images, their masks, every method's map scaled to 0-255 over
 the images shown, and its image scores).
 
-    python benchmarks/map_figure.py                                   # PatchCore, feature inpainting, RIAD on ball-screw
+    python benchmarks/map_figure.py                                   # PatchCore, feature inpainting, CSA, RIAD on ball-screw
     python benchmarks/map_figure.py --maps benchmarks/results/five_synthetic_maps.npz --methods riad-unet,ipad,csa --out /tmp/f.png
 
 The defaults reproduce `benchmarks/results/maps_ball_screw.png`, which BENCHMARKS.md shows, from the two parts of the
@@ -51,14 +51,14 @@ def figure(maps:list, methods:list, out:Path, size:float=1.3) -> list:
             ax.set_title((f"{SHORT.get(m, m)}\n" if i == 0 else "") + f"score {d[f'score_{m}'][i]:.3g}", fontsize=6)
     for ax in axes.flat: ax.set_xticks([]); ax.set_yticks([])
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=130, bbox_inches="tight"); plt.close(fig)
+    fig.savefig(out, dpi=90, bbox_inches="tight"); plt.close(fig)
     return methods
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     p.add_argument("--maps", default=",".join(str(RESULTS / f"scores_ball_screw_{k}_maps.npz") for k in "ab"),
                    help="showcase file(s), comma-separated")
-    p.add_argument("--methods", default="patchcore,featinpaint,riad-unet,riad-unet@perceptual")
+    p.add_argument("--methods", default="patchcore,featinpaint,csa,riad-unet,riad-unet@perceptual")
     p.add_argument("--out", default=str(RESULTS / "maps_ball_screw.png"))
     a = p.parse_args(argv)
     try: drawn = figure([Path(m) for m in a.maps.split(",") if m], [m for m in a.methods.split(",") if m], Path(a.out))

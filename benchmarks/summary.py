@@ -112,14 +112,20 @@ def machine_kind(machine:str) -> str:
     "A result file's machine without its OS build (`platform.platform()`, the first field): architecture, python, torch, threads, device."
     return machine.split(" | ", 1)[-1]
 
-def merge_parts(paths:list, out:Path, argv, script:str, keys, same=()) -> dict:
+def merge_parts(paths:list, out:Path, argv, script:str, keys, same=(), only:list|None=None) -> dict:
     """One result file from parts of the same comparison: parts that ran the same methods with different seeds (the runs of
     every method in seed order, re-summarised over `keys`), or parts that ran the same seeds with different methods (their
     rows side by side). The parts must agree on their title (but for the seeds, when they split the seeds), kind of machine
     and the fields `same` that they have; a part written while its run was going on (`complete: false`) is refused (files
     without the field were written by scripts that save only at the end). Nothing is written on refusal. The seed-0 parts'
-    `<stem>_maps.npz` files, if any, are combined beside `out`."""
+    `<stem>_maps.npz` files, if any, are combined beside `out`. `only`: merge just these variants' rows (and their rescored
+    rows, VARIANT@SCORE), which every part must have."""
     parts = [(Path(p), json.loads(Path(p).read_text())) for p in paths]
+    if only:
+        for p, r in parts:
+            have = {x["method"].partition("@")[0] for x in r["rows"]}
+            if missing := [m for m in only if m not in have]: raise ValueError(f"{p} has no rows of {missing}")
+            r["rows"] = [x for x in r["rows"] if x["method"].partition("@")[0] in only]
     seeds = [file_seeds(r, p) for p, r in parts]
     methods = [[x["method"] for x in r["rows"]] for _, r in parts]
     strip = lambda r: SEEDS.sub("", r["title"])

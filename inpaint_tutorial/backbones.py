@@ -289,9 +289,8 @@ def nearest(queries:Tensor, # (M,D)
     step = max(1, chunk_bytes // (4 * len(b)))
     dist, idx = [], []
     for qc in q.split(step):
-        d2 = torch.addmm(b2[None], qc, b.T, alpha=-2).add_((qc * qc).sum(1, keepdim=True))
-        m, i = d2.min(1)
-        dist.append(m.clamp_min_(0).sqrt_()); idx.append(i)
+        m, i = torch.addmm(b2[None], qc, b.T, alpha=-2).min(1)     # |q|^2 is the same along a row: added after the minimum
+        dist.append(m.add_((qc * qc).sum(1)).clamp_min_(0).sqrt_()); idx.append(i)
     return torch.cat(dist), torch.cat(idx)
 
 # %% ../nbs/09a_backbones.ipynb #9d79b319

@@ -4,7 +4,8 @@
 
 # %% ../nbs/04b_inpainting.ipynb #5826f1e2
 from __future__ import annotations
-from typing import Sequence
+import importlib
+from typing import Callable, NamedTuple, Sequence
 import torch
 from torch import nn, Tensor
 from .core import check_images
@@ -12,7 +13,7 @@ from .masks import batch_grid_masks
 from .method import forward_chunked
 
 # %% auto #0
-__all__ = ['inpaint', 'image_score', 'grid_views']
+__all__ = ['SCORES', 'BUILTIN_SCORES', 'inpaint', 'image_score', 'grid_views', 'InpaintingScore', 'register_score', 'get_score']
 
 # %% ../nbs/04b_inpainting.ipynb #55d149fc
 def inpaint(model:nn.Module, # inpainting network, as for `reconstruct`
@@ -51,3 +52,22 @@ def grid_views(images:Tensor, # (B,C,H,W) float images in [0,1]
     if not ks: raise ValueError("ks must hold at least one region size")
     masks = torch.stack([batch_grid_masks(b, (h, w), k, n, generator=generator, device=images.device) for k in ks], 1)
     return images[:, None].expand(b, len(ks), c, h, w).flatten(0, 1), masks.flatten(0, 1)
+
+# %% ../nbs/04b_inpainting.ipynb #f323feaf
+class InpaintingScore(NamedTuple):
+    "A way to score images against their inpaintings, provided by a later chapter."
+    check:Callable # check(settings): raise ValueError when the settings' score_net / score_weights / score_taps cannot be used
+    views:Callable # views(settings, images (B,C,H,W), recon (B,V,C,H,W), filter_size, region, max_batch) -> ((B,1,H,W) maps, (B,) scores)
+
+SCORES: dict = {}
+BUILTIN_SCORES = {"perceptual": "inpaint_tutorial.perceptual"}   # name -> the module that registers it
+
+def register_score(name:str, score:InpaintingScore) -> InpaintingScore:
+    "Make `score` available to the inpainting methods under `name`."
+    SCORES[name] = score; return score
+
+def get_score(name:str) -> InpaintingScore:
+    "The registered score `name` (a built-in one is imported on first use)."
+    if name not in SCORES and name in BUILTIN_SCORES: importlib.import_module(BUILTIN_SCORES[name])
+    if name not in SCORES: raise ValueError(f"unknown inpainting score {name!r}: choose one of {', '.join(sorted(set(SCORES) | set(BUILTIN_SCORES)))}")
+    return SCORES[name]

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from torch import nn, Tensor
 from .core import check_images
 from .losses import mean_filter
-from .inpainting import image_score
+from .inpainting import image_score, InpaintingScore, register_score
 from .backbones import TAPS, FeatureBackbone, feature_backbone, FEATURE_BACKBONES
 from .backbones import IMAGENET_MEAN, IMAGENET_STD, WeightsMissing, state_hash, read_state
 
@@ -160,3 +160,11 @@ def score_views(backbone:nn.Module, # a `FeatureBackbone`
     d = torch.cat([multilevel_distance(backbone, xa, ra) for xa, ra in zip(x.split(step), r.split(step))])
     amap = mean_filter(d.view(b, v, 1, h, w).mean(1), filter_size)
     return amap, image_score(amap, filter_size, region)
+
+def _check_scoring(s):
+    if s.score_net not in FEATURE_BACKBONES: raise ValueError(f"unknown backbone {s.score_net!r} for score_net: choose one of {', '.join(FEATURE_BACKBONES)}")
+    if any(t not in TAPS for t in s.score_taps): raise ValueError(f"score_taps must be strides from {TAPS}, got {list(s.score_taps)}")
+
+register_score("perceptual", InpaintingScore(   # what RIAD's `score=perceptual` looks up (04b_inpainting)
+    _check_scoring, lambda s, images, recon, filter_size=21, region="valid", max_batch=None:
+        score_views(perceptual_scorer(s), images, recon, filter_size, region, max_batch=max_batch)))

@@ -6,7 +6,7 @@
 from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
-from typing import Sequence
+from typing import Callable, Sequence
 import numpy as np
 import torch
 from torch import nn, Tensor
@@ -14,9 +14,7 @@ from .core import check_images
 from .masks import batch_grid_masks
 from .losses import riad_loss, msgms_anomaly_map
 from .unet import PRESETS, unet_from_preset
-from .inpainting import inpaint, image_score, grid_views
-from .backbones import TAPS, FEATURE_BACKBONES
-from .perceptual import PERCEPTUAL_TAPS, perceptual_scorer, score_views
+from .inpainting import inpaint, image_score, grid_views, get_score
 from .method import (Detection, forward_chunked, takes_mask, evaluating, Settings, SettingsError, setting, Stage,
                                      Method, Backbone, register_method, register_backbone, get_backbone)
 
@@ -51,7 +49,7 @@ def detect(model:nn.Module, # inpainting network
            max_batch:int|None=None, # largest number of masked copies per forward pass; None: all B*n*|K| at once
            scales:int=4, # MSGMS scales
            score_region:str="valid", # where eq. 10 takes the maximum: "valid" (whole window inside) or "full" (see above)
-           scorer:nn.Module|None=None, # a `FeatureBackbone`: the multi-level perceptual map (10_perceptual) instead of MSGMS
+           scorer:Callable|None=None, # scorer(images, recon (B,|K|,C,H,W)) -> (maps, scores) instead of MSGMS (e.g. 10_perceptual's)
           ) -> Detection:
     "RIAD's Algorithm 3: anomaly maps averaged over region sizes ks (eq. 8-9) and image scores = max of the map (eq. 10)."
     b, c, h, w = check_images(images).shape
@@ -61,7 +59,7 @@ def detect(model:nn.Module, # inpainting network
     with evaluating(model):
         recon = inpaint(model, x, masks, max_batch=max_batch)                          # one pass over all B*|K|*n copies
         if scorer is not None:
-            amap, score = score_views(scorer, images, recon.view(b, len(ks), c, h, w), filter_size, score_region, max_batch=max_batch)
+            amap, score = scorer(images, recon.view(b, len(ks), c, h, w))
             return Detection(amap, score, recon.view(b, len(ks), -1, h, w))
         amaps = msgms_anomaly_map(x, recon, scales=scales, filter_size=filter_size)    # (B*|K|,1,H,W)
         amap = amaps.view(b, len(ks), 1, h, w).mean(1)
@@ -97,19 +95,23 @@ class RIADSettings(Settings):
                                         "image (valid) or over the whole map (full)", choices=("valid", "full"))
     score:str = setting("msgms", "anomaly map: msgms (the paper's) or perceptual (multi-level ImageNet feature distance, 10_perceptual)",
                         choices=("msgms", "perceptual"))
-    score_net:str = setting("efficientnet_lite0", "score=perceptual: its frozen network", choices=tuple(FEATURE_BACKBONES))
+    score_net:str = setting("efficientnet_lite0", "score=perceptual: its frozen network (a backbone of 09a_backbones)")
     score_weights:str = setting("imagenet", "score=perceptual: the network's weights (imagenet, random or a state-dict path)")
-    score_taps:tuple = setting(PERCEPTUAL_TAPS, "score=perceptual: strides of the features compared, comma-separated", lo=4, hi=16)
+    score_taps:tuple = setting((4, 8, 16), "score=perceptual: strides of the features compared, comma-separated", lo=4, hi=16)
     def check(self):
-        if any(t not in TAPS for t in self.score_taps): raise SettingsError(f"score_taps must be strides from {TAPS}, got {list(self.score_taps)}")
+        if self.score != "msgms":
+            try: get_score(self.score).check(self)
+            except ValueError as e: raise SettingsError(str(e)) from None
         try: b = get_backbone(self.backbone)
         except ValueError as e: raise SettingsError(f"backbone: {e}") from None
         if self.preset not in b.presets:
             raise SettingsError(f"preset must be one of {', '.join(sorted(b.presets))} for backbone {self.backbone!r}, got {self.preset!r}")
 
 def _riad_detect(model, images, s:RIADSettings, *, generator=None, max_batch=None) -> Detection:
+    scorer = None if s.score == "msgms" else \
+             partial(get_score(s.score).views, s, filter_size=s.filter_size, region=s.score_region, max_batch=max_batch)
     return detect(model, images, s.ks, s.n, filter_size=s.filter_size, generator=generator, max_batch=max_batch, score_region=s.score_region,
-                  scorer=perceptual_scorer(s) if s.score == "perceptual" else None)
+                  scorer=scorer)
 
 def _riad_migrate(d:dict, version:int) -> dict:
     if version == 1: d = {"backbone": "unet", "score_region": "full", **d}   # release 0.0.1: a plain dict, score_region added late

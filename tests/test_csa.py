@@ -27,7 +27,7 @@ def test_train_runs_both_stages_and_records_the_feature_network(trained):
     d, cat = trained
     cfg = json.loads((d / "run" / "best" / "config.json").read_text())
     assert cfg["method"] == "csa" and cfg["stage"] == "inpaint" and cfg["model"]["class"] == "inpaint_tutorial.csa.CSANet"
-    assert cfg["settings"]["feature_id"].startswith("squeezenet1_1[6]:random(seed=0):")
+    assert cfg["settings"]["feature_id"].startswith("efficientnet_lite0[8]:imagenet:")   # the default: ImageNet Lite0, offline
     pre = json.loads((d / "run" / "stages" / "pretrain" / "best" / "config.json").read_text())
     assert pre["stage"] == "pretrain" and pre["model"]["class"] == "inpaint_tutorial.barlow.BarlowTwins"
     m = json.loads((d / "run" / "metrics.json").read_text())
@@ -56,7 +56,8 @@ def test_scoring_with_other_feature_weights_is_refused(trained, tmp_path):
 def test_absent_imagenet_weights_one_line_nothing_written(data, tmp_path):
     d, cat = data
     env = {**os.environ, "TORCH_HOME": str(tmp_path / "home")}
-    r = run("train", "--dataset", f"mvtec:{cat}", "--out", tmp_path / "run", "--feature-weights", "imagenet", *CSA, env=env)
+    r = run("train", "--dataset", f"mvtec:{cat}", "--out", tmp_path / "run", "--features", "squeezenet1_1", "--feature-weights", "imagenet",
+            *CSA, env=env)
     one_line_error(r, "put squeezenet1_1-b8a52dc0.pth into")
     assert not (tmp_path / "run").exists() and not (tmp_path / "home").exists()
 
@@ -66,7 +67,8 @@ def test_imagenet_weights_from_the_hub_cache(data, tmp_path):
     ckpts = tmp_path / "home" / "hub" / "checkpoints"; ckpts.mkdir(parents=True)
     torch.manual_seed(3); torch.save(torchvision.models.squeezenet1_1(weights=None).state_dict(), ckpts / "squeezenet1_1-b8a52dc0.pth")
     env = {**os.environ, "TORCH_HOME": str(tmp_path / "home")}
-    r = run("train", "--dataset", f"mvtec:{cat}", "--out", tmp_path / "run", "--feature-weights", "imagenet", *CSA, env=env)
+    r = run("train", "--dataset", f"mvtec:{cat}", "--out", tmp_path / "run", "--features", "squeezenet1_1", "--feature-weights", "imagenet",
+            *CSA, env=env)
     assert r.returncode == 0, r.stderr
     fid = json.loads((tmp_path / "run" / "best" / "config.json").read_text())["settings"]["feature_id"]
     assert fid.startswith("squeezenet1_1[6]:imagenet:")

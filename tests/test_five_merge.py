@@ -95,3 +95,12 @@ def test_merge_joins_parts_that_ran_other_methods(tmp_path):
     assert list(d["methods"]) == ["a", "b", "c"] and "map_c" in d.files
     c = part(tmp_path, [1], [[0.9]], methods=("c",), name="c.json")          # other seeds and other methods: neither kind of part
     with pytest.raises(ValueError, match="other methods"): fm.merge([a, c], tmp_path / "x.json", [])
+
+def test_merge_only_some_methods(tmp_path):
+    "--merge-methods: the rows of the variants named (and their rescored rows) from parts that also ran others."
+    a = part(tmp_path, [0], [[0.6], [0.4], [0.5]], methods=("a", "a@perceptual", "b"), name="a.json")
+    b = part(tmp_path, [1], [[0.8], [0.6]], methods=("a", "a@perceptual"), name="b.json")
+    with pytest.raises(ValueError, match="other methods"): fm.merge([a, b], tmp_path / "m.json", [])
+    res = fm.merge([a, b], tmp_path / "m.json", [], only=["a"])
+    assert [r["method"] for r in res["rows"]] == ["a", "a@perceptual"] and res["rows"][0]["mean"]["image_auroc"] == pytest.approx(0.7)
+    with pytest.raises(ValueError, match="no rows of"): fm.merge([a, b], tmp_path / "m.json", [], only=["b"])
