@@ -19,8 +19,7 @@ from .perlin import perlin_masks
 from .method import (Detection, evaluating, forward_chunked, takes_mask, model_config, build_model, Settings,
                                      SettingsError, setting, Stage, Method, register_method, get_backbone, list_backbones)
 from .riad import inpaint, image_score
-from .backbones import TAPS, FEATURE_BACKBONES
-from .perceptual import PERCEPTUAL_TAPS, perceptual_scorer, score_views
+from .inpainting import get_score
 
 # %% auto #0
 __all__ = ['STATUSES', 'METHOD', 'ssim_anomaly_map', 'dilate', 'inpaint_holes', 'Iterations', 'iterate', 'i3ad_masks',
@@ -192,11 +191,13 @@ class I3ADSettings(Settings):
                                         "or over the whole map (full)", choices=("valid", "full"))
     score:str = setting("ssim", "final map: ssim (the paper's, of the last iteration) or perceptual (multi-level ImageNet feature "
                                 "distance of the last reconstruction, 10_perceptual); the loop's masks stay SSIM", choices=("ssim", "perceptual"))
-    score_net:str = setting("efficientnet_lite0", "score=perceptual: its frozen network", choices=tuple(FEATURE_BACKBONES))
+    score_net:str = setting("efficientnet_lite0", "score=perceptual: its frozen network (a backbone of 09a_backbones)")
     score_weights:str = setting("imagenet", "score=perceptual: the network's weights (imagenet, random or a state-dict path)")
-    score_taps:tuple = setting(PERCEPTUAL_TAPS, "score=perceptual: strides of the features compared, comma-separated", lo=4, hi=16)
+    score_taps:tuple = setting((4, 8, 16), "score=perceptual: strides of the features compared, comma-separated", lo=4, hi=16)
     def check(self):
-        if any(t not in TAPS for t in self.score_taps): raise SettingsError(f"score_taps must be strides from {TAPS}, got {list(self.score_taps)}")
+        if self.score != "ssim":
+            try: get_score(self.score).check(self)
+            except ValueError as e: raise SettingsError(str(e)) from None
         if self.init == "":
             try: b = get_backbone(self.backbone)
             except ValueError as e: raise SettingsError(f"backbone: {e}") from None
@@ -218,7 +219,7 @@ def _i3ad_detect(model:I3ADNet, images, s:I3ADSettings, *, generator=None, max_b
                  k0=s.k0, n=s.n, max_coverage=s.max_coverage, generator=generator, max_batch=max_batch)
     if s.score == "perceptual":
         with torch.no_grad():
-            amap, score = score_views(perceptual_scorer(s), images, it.recon[:, -1:], s.filter_size, s.score_region, max_batch=max_batch)
+            amap, score = get_score(s.score).views(s, images, it.recon[:, -1:], s.filter_size, s.score_region, max_batch)
         return Detection(amap, score, it.recon)
     amap = mean_filter(it.amap[:, -1], s.filter_size)
     return Detection(amap, image_score(amap, s.filter_size, s.score_region), it.recon)
