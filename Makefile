@@ -8,10 +8,10 @@ STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: demo test install hygiene nbtest pytest docs readme clean
 
-# create the virtual environment and install the package with its dev and ELPV extras
+# create the virtual environment and install the package with its dev, ELPV and faiss extras
 $(STAMP): settings.ini setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev,elpv]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev,elpv,faiss]"
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -29,6 +29,8 @@ lic = licenses.get(cfg['license'].lower(), (cfg['license'], None))
 dev_requirements = (cfg.get('dev_requirements') or '').split()
 # the optional ELPV solar-cell dataset (pip install "inpaint_tutorial[elpv]")
 elpv_requirements = (cfg.get('elpv_requirements') or '').split()
+# faiss-cpu's approximate nearest-neighbour search for PatchCore (setting search=hnsw; pip install "inpaint_tutorial[faiss]")
+faiss_requirements = (cfg.get('faiss_requirements') or '').split()
 
 setuptools.setup(
     name = cfg['lib_name'],
@@ -42,7 +44,7 @@ setuptools.setup(
     packages = setuptools.find_packages(),
     include_package_data = True,
     install_requires = requirements,
-    extras_require={ 'dev': dev_requirements, 'elpv': elpv_requirements },
+    extras_require={ 'dev': dev_requirements, 'elpv': elpv_requirements, 'faiss': faiss_requirements },
     dependency_links = cfg.get('dep_links','').split(),
     python_requires  = '>=' + cfg['min_python'],
     long_description = open('README.md', encoding='utf-8').read(),

@@ -9,39 +9,100 @@ interleaved so machine noise hits all alike (median of --repeats):
                   (the size the 1% coreset of the 511 ball-screw training images has at 448x192), map upsampled and smoothed
     patchcore-dim64, patchcore-dim32   the same with the 152 feature channels pooled to 64 or 32 (setting `dim`): the
                   search's product shrinks with them
+    patchcore-hnsw   the same with faiss's approximate HNSW search (setting `search`); its graph is built before timing
     featinpaint   inpainting in feature space, whole detect with the default settings: features, n = 3 copies for each of
                   the 2 cell sizes inpainted in one pass, eq. 2 assembly, map upsampled and smoothed
+    featinpaint-fast   the same with a net of width 64 (not 128) and n = 2 copies per cell size (not 3)
 
-and prints each method's time as a ratio to the backbone's (target: <= 1.5). The time of a detector does not depend on the
-values of the weights or of the bank, so untrained ones of the right shapes are timed. Then each detector is built in a
-fresh subprocess, scores one image, and scores --n-peak more: its resident memory after the first, and the peak while it
-scores the rest (Linux: /proc/self/status VmRSS, and VmHWM reset through /proc/self/clear_refs), next to the backbone's alone.
+and prints each method's time as a ratio to the backbone's (target: <= 1.5). The bank and the test image are real (see
+`real_features`): with --data SPEC, a 1% coreset-like bank (greedy coreset of --bank rows from the first 64 training images'
+patches) and the first test image of that dataset; without it, a random draw of patches from five scikit-image photographs
+and a sixth photograph as the test image, a harder case for a graph search. Feature inpainting is timed untrained: its time
+does not depend on the weights' values. The script also times the search alone (one image's patches against the bank):
+exact `nearest` in blocks of 2 MiB (the default) and of 128 MiB (one block), faiss's exact IndexFlatL2 and the HNSW graph
+(`hnsw_index` defaults), and how often HNSW finds the exact nearest neighbour over up to 8 test images. Then each detector
+is built in a fresh subprocess, scores one image, and scores --n-peak more: its resident memory after the first, and the
+peak while it scores the rest (Linux: /proc/self/status VmRSS, and VmHWM reset through /proc/self/clear_refs), next to the
+backbone's alone.
 
-Usage: python benchmarks/feature_speed.py [--size 448x192] [--bank 6868] [--threads 2] [--repeats 15] [--out FILE]
+Usage: python benchmarks/feature_speed.py [--size 448x192] [--bank 6868] [--data SPEC] [--threads 2] [--repeats 15] [--out FILE]
 Writes benchmarks/results/feature_speed.json (or --out).
 """
-import argparse, json, resource, statistics, subprocess, sys, time
+import argparse, json, resource, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
 import torch
+from torch import Tensor
 from inpaint_tutorial.cli import image_size
 from inpaint_tutorial.core import make_generator
 from inpaint_tutorial.method import get_method
 from inpaint_tutorial.backbones import feature_backbone
 from summary import machine_line, write_results
+from five_methods import VARIANTS
 
 RESULTS = Path(__file__).parent / "results"
 
-def detector(name:str, bank:int):
-    "The function that scores a batch for `name` ('backbone', 'patchcore', 'patchcore-dimN', 'featinpaint'), with untrained weights of the right shapes."
+def detector(name:str, bank:Tensor):
+    "The function that scores a batch for `name` (a variant of five_methods.py, or 'backbone'): PatchCore with `bank` (pooled to its `dim`), feature inpainting untrained (its time does not depend on the weights' values)."
     if name == "backbone":
         fb = feature_backbone("efficientnet_lite0", "imagenet", (8, 16))
         return lambda x: fb(x)
-    method, _, dim = name.partition("-dim")   # patchcore-dim64: the features pooled to 64 channels
-    m = get_method(method); s = m.Settings(**(dict(dim=int(dim)) if dim else {}))
+    method, overrides = VARIANTS[name]
+    m = get_method(method); s = m.Settings(**overrides)
     net = m.build(s, 3).eval()
-    if method == "patchcore": net.set_bank(torch.randn(bank, net.bank.shape[1], generator=make_generator(0)))
+    if method == "patchcore":
+        d = net.bank.shape[1]
+        net.set_bank(bank if d == bank.shape[1] else torch.nn.functional.adaptive_avg_pool1d(bank[:, None], d)[:, 0])   # as patch_features pools
+        if s.search != "exact": net.search(torch.zeros(1, d), s.search)   # build the graph before timing
     g = make_generator(0)
     return lambda x: m.detect(net, x, s, generator=g)
+
+def real_features(size, n_bank:int, data:str|None=None):
+    """Patch features (ImageNet Lite0, taps 8 and 16) at `size` of real images, as a bank of n_bank rows and the test images:
+    with `data` (a dataset spec), a greedy coreset of its first 64 training images' patches and its first 8 test images;
+    without, a random draw from five scikit-image photographs and their flips, and a sixth photograph (coffee) as the test image.
+    A graph search's speed and recall depend on the data: the photographs are a harder case (the test image's patches lie
+    far from a bank of other scenes) than a part against a bank of the same part."""
+    from inpaint_tutorial.backbones import patch_features
+    from inpaint_tutorial.patchcore import greedy_coreset
+    fb = feature_backbone("efficientnet_lite0", "imagenet", (8, 16))
+    def rows(x):
+        with torch.no_grad(): f = patch_features(fb(x))
+        return f.permute(0, 2, 3, 1).reshape(-1, f.shape[1])
+    if data:
+        from inpaint_tutorial.pipeline import open_dataset
+        train, test = (open_dataset(data, split, size, channels=3) for split in ("train", "test"))
+        feats = torch.cat([rows(torch.stack([train[i].image for i in range(j, min(j + 8, 64, len(train)))])) for j in range(0, min(64, len(train)), 8)])
+        bank = feats[greedy_coreset(feats, min(n_bank, len(feats)), generator=make_generator(2))].contiguous()
+        return bank, torch.stack([test[i].image for i in range(min(8, len(test)))])
+    from skimage import data as photos
+    def image(img):
+        x = torch.from_numpy(img[..., :3].copy()).permute(2, 0, 1)[None].float() / 255
+        return torch.nn.functional.interpolate(x, size=size, mode="bilinear", align_corners=False)
+    feats = torch.cat([rows(torch.cat([x, x.flip(-1), x.flip(-2), x.flip(-1, -2)])) for x in
+                       (image(getattr(photos, n)()) for n in ("astronaut", "chelsea", "rocket", "immunohistochemistry", "hubble_deep_field"))])
+    return feats[torch.randperm(len(feats), generator=make_generator(2))[:n_bank]].contiguous(), image(photos.coffee())
+
+def patch_rows(x:Tensor) -> Tensor:
+    "PatchCore's patch features of images x (ImageNet Lite0, taps 8 and 16), one row per position."
+    from inpaint_tutorial.backbones import patch_features
+    with torch.no_grad(): f = patch_features(feature_backbone("efficientnet_lite0", "imagenet", (8, 16))(x))
+    return f.permute(0, 2, 3, 1).reshape(-1, f.shape[1])
+
+def search_timings(bank:Tensor, queries:list, repeats:int) -> dict:
+    "Milliseconds (median) of the first test image's search: exact `nearest` in 2 MiB and 128 MiB blocks, faiss's IndexFlatL2 and HNSW; HNSW's recall over all the test images."
+    from inpaint_tutorial.backbones import nearest, hnsw_index, nearest_hnsw
+    import faiss
+    flat = faiss.IndexFlatL2(bank.shape[1]); flat.add(bank.numpy()); faiss.omp_set_num_threads(torch.get_num_threads())
+    graph, q = hnsw_index(bank), queries[0]
+    fns = {"exact_2mib": lambda: nearest(q, bank), "exact_128mib": lambda: nearest(q, bank, chunk_bytes=2**27),
+           "faiss_flat": lambda: flat.search(q.numpy(), 1), "hnsw": lambda: nearest_hnsw(q, graph)}
+    ts = {k: [] for k in fns}
+    for f in fns.values(): f()
+    for _ in range(repeats):
+        for k, f in fns.items():
+            t = time.perf_counter(); f(); ts[k].append(time.perf_counter() - t)
+    found = [(nearest(x, bank)[1] == nearest_hnsw(x, graph)[1]).float().mean() for x in queries]
+    return dict(ms={k: round(1000 * statistics.median(v), 2) for k, v in ts.items()}, hnsw_recall=round(float(torch.stack(found).mean()), 4))
 
 def _status_mib(field:str) -> float:
     "A memory field of /proc/self/status (VmRSS: resident now, VmHWM: the peak since the last reset), in MiB."
@@ -49,11 +110,11 @@ def _status_mib(field:str) -> float:
         if line.startswith(field + ":"): return int(line.split()[1]) / 1024
     raise RuntimeError(f"no {field} in /proc/self/status")
 
-def memory_child(name:str, size, bank:int, n:int, threads:int) -> dict:
-    "Resident memory (MiB) of a fresh process that built the detector and scored one image, and its peak while it scores n more."
+def memory_child(name:str, inputs:Path, n:int, threads:int) -> dict:
+    "Resident memory (MiB) of a fresh process that built the detector (bank and image from the file `inputs`) and scored one image, and its peak while it scores n more."
     code = (f"import sys, json, torch; sys.path.insert(0, {str(Path(__file__).parent)!r}); torch.set_num_threads({threads})\n"
-            f"from pathlib import Path\nfrom feature_speed import detector, _status_mib\nf = detector({name!r}, {bank})\n"
-            f"x = torch.rand(1, 3, {size[0]}, {size[1]})\n"
+            f"from pathlib import Path\nfrom feature_speed import detector, _status_mib\nd = torch.load({str(inputs)!r})\n"
+            f"f = detector({name!r}, d['bank']); x = d['x']\n"
             f"with torch.no_grad():\n    f(x); before = _status_mib('VmRSS'); Path('/proc/self/clear_refs').write_text('5')\n"
             f"    for _ in range({n}): f(x)\n"
             f"print(json.dumps(dict(resident=before, peak_scoring=_status_mib('VmHWM'))))")
@@ -65,12 +126,15 @@ def main(argv=None):
     p.add_argument("--size", default="448x192"); p.add_argument("--bank", type=int, default=6868)
     p.add_argument("--threads", type=int, default=2); p.add_argument("--repeats", type=int, default=15)
     p.add_argument("--n-peak", type=int, default=8); p.add_argument("--out", default=None)
+    p.add_argument("--data", default=None, help="dataset spec whose images the bank and the test image come from "
+                   "(e.g. mvtec:../shared/data/ball_screw; default: scikit-image photographs)")
     a = p.parse_args(argv)
     torch.set_num_threads(a.threads)
     size = image_size(a.size); h, w = (size, size) if isinstance(size, int) else size
-    names = ["backbone", "patchcore", "patchcore-dim64", "patchcore-dim32", "featinpaint"]
-    fns = {k: detector(k, a.bank) for k in names}
-    x = torch.rand(1, 3, h, w, generator=make_generator(1))
+    names = ["backbone", "patchcore", "patchcore-hnsw", "patchcore-dim64", "patchcore-dim32", "featinpaint", "featinpaint-fast"]
+    bank, test = real_features((h, w), a.bank, a.data)
+    fns = {k: detector(k, bank) for k in names}
+    x = test[:1]
     with torch.no_grad():
         for f in fns.values(): f(x)
         ts = {k: [] for k in names}
@@ -79,13 +143,17 @@ def main(argv=None):
                 t = time.perf_counter(); f(x); ts[k].append(time.perf_counter() - t)
     ms = {k: 1000 * statistics.median(v) for k, v in ts.items()}
     ratio = {k: ms[k] / ms["backbone"] for k in names}
-    mem = {k: memory_child(k, (h, w), a.bank, a.n_peak, a.threads) for k in names}
+    search = search_timings(bank, [patch_rows(t[None]) for t in test], a.repeats)
+    with tempfile.TemporaryDirectory() as tmp:
+        torch.save(dict(bank=bank, x=x), Path(tmp) / "inputs.pt")
+        mem = {k: memory_child(k, Path(tmp) / "inputs.pt", a.n_peak, a.threads) for k in names}
+    print("one image's search alone, ms:", search["ms"], f"HNSW recall {search['hnsw_recall']}")
     for k in names: print(f"{k:12s} {ms[k]:8.1f} ms per image   x{ratio[k]:.2f} of the backbone   resident {mem[k]['resident']:.0f} MiB, "
                           f"peak while scoring {mem[k]['peak_scoring']:.0f} MiB")
     write_results(Path(a.out or RESULTS / "feature_speed.json"), "feature_speed.py", argv, machine=machine_line("cpu"),
-                  size=[h, w], bank_rows=a.bank, repeats=a.repeats, ms_per_image={k: round(v, 2) for k, v in ms.items()},
+                  size=[h, w], bank_rows=len(bank), data=a.data or "scikit-image photographs", repeats=a.repeats, ms_per_image={k: round(v, 2) for k, v in ms.items()},
                   ratio_to_backbone={k: round(v, 3) for k, v in ratio.items()},
-                  memory_mib={k: {f: round(v) for f, v in d.items()} for k, d in mem.items()})
+                  memory_mib={k: {f: round(v) for f, v in d.items()} for k, d in mem.items()}, search=search)
 
 if __name__ == "__main__":
     main()

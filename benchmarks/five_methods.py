@@ -66,10 +66,14 @@ VARIANTS |= {"ipad-auto": ("ipad", dict(foreground="auto")), "ipad-full": ("ipad
              # one tap, one cell size, and PatchCore's eq. 7 reweighting
              "patchcore-random": ("patchcore", dict(weights="random")), "patchcore-reweight": ("patchcore", dict(reweight=True)),
              "patchcore-dim64": ("patchcore", dict(dim=64)), "patchcore-dim32": ("patchcore", dict(dim=32)),   # channels pooled: a cheaper search
+             "patchcore-hnsw": ("patchcore", dict(search="hnsw")),   # faiss's approximate HNSW search instead of the exact one
+             # larger images: 256 MiB of randomly kept patches, then a 3% coreset of them (the coreset's time grows with the rows)
+             "patchcore-sub": ("patchcore", dict(max_bank_mb=256, coreset=0.03)),
              "featinpaint-random": ("featinpaint", dict(weights="random")), "featinpaint-ae": ("featinpaint", dict(mode="autoencoder")),
              "featinpaint-all": ("featinpaint", dict(loss="all")), "featinpaint-s16": ("featinpaint", dict(taps=(16,))),
              "featinpaint-s8": ("featinpaint", dict(taps=(8,))), "featinpaint-k2": ("featinpaint", dict(cells=(2,))),
              "featinpaint-k4": ("featinpaint", dict(cells=(4,))),
+             "featinpaint-fast": ("featinpaint", dict(width=64, n=2)),   # a quarter of the net's products per pass, two passes per cell size
              # CSA with the paper's SqueezeNet 1.1 and seeded random weights (consistency target and score) against its default, ImageNet Lite0
              "csa-random": ("csa", dict(features="squeezenet1_1", feature_weights="random"))}
 KEYS = ("image_auroc", "pixel_auroc", "aupro", "f1_max", "f1_trivial", "train_min", "epochs", "infer_ms")
@@ -163,7 +167,10 @@ LABELS = {"riad-unet": "RIAD, U-Net", "riad-misf": "RIAD, MISF backbone", "ipad"
           "featinpaint-random": "feature inpainting, random backbone weights", "featinpaint-ae": "feature autoencoder (nothing hidden)",
           "featinpaint-all": "feature inpainting, loss at every position", "featinpaint-s16": "feature inpainting, stride-16 tap only",
           "featinpaint-s8": "feature inpainting, stride-8 tap only", "featinpaint-k2": "feature inpainting, cells of 2 only",
-          "featinpaint-k4": "feature inpainting, cells of 4 only"}
+          "featinpaint-k4": "feature inpainting, cells of 4 only",
+          "patchcore-hnsw": "PatchCore, approximate HNSW search (faiss)",
+          "patchcore-sub": "PatchCore, 256 MiB of patches, 3% coreset",
+          "featinpaint-fast": "feature inpainting, width 64, n = 2"}
 
 def label(row:str, settings:dict|None=None) -> str:
     """The name a table shows for a variant, or for a variant rescored (VARIANT@SCORE[:WEIGHTS]); a method with a frozen

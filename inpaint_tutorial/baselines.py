@@ -13,7 +13,7 @@ from .core import check_images
 from .losses import mean_filter, riad_loss, msgms_anomaly_map
 from .unet import PRESETS, unet_from_preset
 from .method import Detection, evaluating, forward_chunked, Settings, setting, Stage, Method, register_method
-from .riad import image_score
+from .inpainting import image_score, MapSettings
 
 # %% auto #0
 __all__ = ['PIXELSTATS', 'AE', 'PixelStats', 'estimate_pixel_stats', 'PixelStatsSettings', 'AESettings', 'ae_step']
@@ -63,13 +63,10 @@ def estimate_pixel_stats(model:PixelStats, dataset, *, device="cpu", bs:int=32) 
 
 # %% ../nbs/05b_baselines.ipynb #f6bed77a
 @dataclass(frozen=True)
-class PixelStatsSettings(Settings):
+class PixelStatsSettings(MapSettings):
     "Settings of the per-pixel statistics baseline."
     stats_size:tuple = setting((0, 0), "H,W of the stored statistics; 0,0: the training images' size (set when training starts)", lo=0, hi=8192)
     min_std:float = setting(0.02, "floor of the per-pixel standard deviation", lo=1e-6, hi=1.0)
-    filter_size:int = setting(21, "side of the mean filter of the z-score map, odd", lo=1, hi=255, odd=True)
-    score_region:str = setting("valid", "image score = max over positions whose whole filter window is inside the image (valid) "
-                                        "or over the whole map (full)", choices=("valid", "full"))
 
 def _stats_detect(model, images, s, *, generator=None, max_batch=None) -> Detection:
     with evaluating(model):
@@ -91,12 +88,9 @@ PIXELSTATS = register_method(Method(
     prepare=lambda s, ds: replace(s, stats_size=tuple(ds.size)) if 0 in s.stats_size else s))
 
 @dataclass(frozen=True)
-class AESettings(Settings):
+class AESettings(MapSettings):
     "Settings of the plain-autoencoder baseline: RIAD's U-Net without skip connections, no masks."
     preset:str = setting("tiny", "size preset of the U-Net (paper, small, tiny)", choices=tuple(PRESETS))
-    filter_size:int = setting(21, "side of the mean filter of the MSGMS anomaly map, odd", lo=1, hi=255, odd=True)
-    score_region:str = setting("valid", "image score = max over positions whose whole filter window is inside the image (valid) "
-                                        "or over the whole map (full)", choices=("valid", "full"))
 
 def ae_step(model:nn.Module, images:Tensor, *, generator=None) -> Tensor:
     "RIAD's loss (eq. 7) of the plain reconstruction of the whole, unmasked image."

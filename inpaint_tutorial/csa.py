@@ -17,7 +17,7 @@ from .masks import batch_grid_masks
 from .unet import PRESETS, unet_from_preset
 from .method import (Detection, evaluating, model_config, Settings, SettingsError, setting, Stage, Method,
                                      register_method, Backbone, register_backbone)
-from .riad import grid_views, inpaint, image_score
+from .inpainting import grid_views, inpaint, image_score, MapSettings
 from .perceptual import FEATURE_NETS, FeatureExtractor, feature_distance
 from .barlow import BarlowTwins, barlow_step, unet_encode
 
@@ -237,7 +237,7 @@ def feature_extractor(net:str, weights:str, layer:int=-1, seed:int=0) -> Feature
     return _EXTRACTORS[key]
 
 @dataclass(frozen=True)
-class CSASettings(Settings):
+class CSASettings(MapSettings):
     "Settings of the CSA method: networks, pretraining, losses, masks, the frozen feature network and the score."
     preset:str = setting("tiny", "U-Net preset of the rough network (the refinement uses its width)", choices=tuple(PRESETS))
     attention:bool = setting(True, "refinement network with the CSA layer; false: the rough network alone (ablation)")
@@ -257,9 +257,6 @@ class CSASettings(Settings):
     feature_id:str = setting("", "id of the frozen network the model was trained with (set when training starts)")
     score:str = setting("perceptual", "image score: perceptual (eq. 7, frozen network), barlow (own encoder), msgms or ssim",
                         choices=("perceptual", "barlow", "msgms", "ssim"))
-    filter_size:int = setting(21, "side of the mean filter of the msgms/ssim maps, odd", lo=1, hi=255, odd=True)
-    score_region:str = setting("valid", "msgms/ssim: max over positions whose whole filter window is inside the image (valid) or "
-                                        "over the whole map (full)", choices=("valid", "full"))
     def check(self):
         if any(k % 8 for k in self.ks): raise SettingsError(f"ks: every region size must be a multiple of 8 (the CSA layer works at 1/8), got {list(self.ks)}")
         if self.feature_id and self.score == "perceptual":   # a trained model: its score needs the very weights it was calibrated with

@@ -18,7 +18,7 @@ from .masks import batch_grid_masks
 from .perlin import perlin_masks
 from .method import (Detection, evaluating, forward_chunked, takes_mask, model_config, build_model, Settings,
                                      SettingsError, setting, Stage, Method, register_method, get_backbone, list_backbones)
-from .riad import inpaint, image_score
+from .inpainting import inpaint, image_score, MapSettings
 from .inpainting import get_score
 
 # %% auto #0
@@ -171,7 +171,7 @@ def calibrate(model:I3ADNet, dataset, *, device="cpu", bs:int=16, quantile:float
 
 # %% ../nbs/13_i3ad.ipynb #871e7ea9
 @dataclass(frozen=True)
-class I3ADSettings(Settings):
+class I3ADSettings(MapSettings):
     "I3AD's settings: the inpainting network, training, the loop's rules and the detector."
     backbone:str = setting("unet", "inpainting network: a registered backbone (unet, misf, csa)")
     preset:str = setting("tiny", "size preset of the backbone")
@@ -186,9 +186,6 @@ class I3ADSettings(Settings):
     n:int = setting(3, "disjoint mask sets of that grid", lo=2, hi=64)
     p_blob:float = setting(0.5, "training: probability of a Perlin blob hole instead of a grid set", lo=0.0, hi=1.0)
     max_coverage:float = setting(0.9, "stop (saturated) when a mask would cover more of the image", lo=0.01, hi=1.0)
-    filter_size:int = setting(21, "side of the mean filter of the final map, odd", lo=1, hi=255, odd=True)
-    score_region:str = setting("valid", "image score = max over positions whose whole filter window is inside the image (valid) "
-                                        "or over the whole map (full)", choices=("valid", "full"))
     score:str = setting("ssim", "final map: ssim (the paper's, of the last iteration) or perceptual (multi-level ImageNet feature "
                                 "distance of the last reconstruction, 10_perceptual); the loop's masks stay SSIM", choices=("ssim", "perceptual"))
     score_net:str = setting("efficientnet_lite0", "score=perceptual: its frozen network (a backbone of 09a_backbones)")

@@ -10,10 +10,12 @@ import torch
 from torch import nn, Tensor
 from .core import check_images
 from .masks import batch_grid_masks
-from .method import forward_chunked
+from dataclasses import dataclass
+from .method import forward_chunked, Settings, setting
 
 # %% auto #0
-__all__ = ['SCORES', 'BUILTIN_SCORES', 'inpaint', 'image_score', 'grid_views', 'InpaintingScore', 'register_score', 'get_score']
+__all__ = ['SCORES', 'BUILTIN_SCORES', 'inpaint', 'image_score', 'MapSettings', 'grid_views', 'InpaintingScore', 'register_score',
+           'get_score']
 
 # %% ../nbs/04b_inpainting.ipynb #55d149fc
 def inpaint(model:nn.Module, # inpainting network, as for `reconstruct`
@@ -40,6 +42,13 @@ def image_score(amap:Tensor, # (B,1,H,W) anomaly maps, already smoothed by a fil
     r, (h, w) = filter_size // 2, amap.shape[-2:]
     if region == "valid" and h > 2 * r and w > 2 * r: amap = amap[..., r:h - r, r:w - r]
     return amap.flatten(1).amax(1)
+
+@dataclass(frozen=True)
+class MapSettings(Settings):
+    "The detector settings every method with a smoothed map shares: the side of its mean filter and where `image_score` takes the maximum."
+    filter_size:int = setting(21, "side of the mean filter of the anomaly map (RIAD eq. 8), odd", lo=1, hi=255, odd=True)
+    score_region:str = setting("valid", "image score = max of the map over positions whose whole filter window is inside the "
+                                        "image (valid) or over the whole map (full)", choices=("valid", "full"))
 
 def grid_views(images:Tensor, # (B,C,H,W) float images in [0,1]
                ks:Sequence[int], # region sizes K; each must divide H and W

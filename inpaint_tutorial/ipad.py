@@ -17,7 +17,7 @@ from .losses import ssim_loss, mean_filter
 from .core import check_images
 from .method import (Detection, forward_chunked, evaluating, model_config, build_model, Settings, SettingsError,
                                      setting, Stage, Method, register_method)
-from .riad import inpaint, image_score, grid_views
+from .inpainting import inpaint, image_score, grid_views, MapSettings
 from .perlin import synthesize_batch
 from .misf import MISF_PRESETS, misf_from_preset
 
@@ -128,15 +128,12 @@ def detect(model:IPAD, # a trained `IPAD`
 
 # %% ../nbs/09_ipad.ipynb #1722b47e
 @dataclass(frozen=True)
-class IPADSettings(Settings):
+class IPADSettings(MapSettings):
     "IPAD's settings: the sizes of its two sub-networks, the grid masks, where pseudo-anomalies go, and the detector."
     preset:str = setting("tiny", "size preset of the MISF inpainting network", choices=tuple(MISF_PRESETS))
     disc_preset:str = setting("tiny", "size preset of the discriminative U-Net", choices=tuple(PRESETS))
     ks:tuple = setting((2, 4, 8, 16), "region sizes K of the grid masks, comma-separated", lo=1, hi=1024)
     n:int = setting(3, "number of disjoint mask sets per region size", lo=2, hi=64)
-    filter_size:int = setting(21, "side of the mean filter before the image score, odd", lo=1, hi=255, odd=True)
-    score_region:str = setting("valid", "image score = max over positions whose whole filter window is inside the image (valid) "
-                                        "or over the whole map (full)", choices=("valid", "full"))
     foreground:str = setting("data", "where pseudo-anomalies go: auto = binarised object, full = whole image, "
                                      "data = full for datasets of frame-filling textures, else auto", choices=("data", "auto", "full"))
 

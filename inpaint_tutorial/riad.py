@@ -14,7 +14,7 @@ from .core import check_images
 from .masks import batch_grid_masks
 from .losses import riad_loss, msgms_anomaly_map
 from .unet import PRESETS, unet_from_preset
-from .inpainting import inpaint, image_score, grid_views, get_score
+from .inpainting import inpaint, image_score, grid_views, get_score, MapSettings
 from .method import (Detection, forward_chunked, takes_mask, evaluating, Settings, SettingsError, setting, Stage,
                                      Method, Backbone, register_method, register_backbone, get_backbone)
 
@@ -84,15 +84,12 @@ register_backbone(Backbone("unet", "RIAD's U-Net (03_unet)", PRESETS, lambda pre
                   module=__name__)
 
 @dataclass(frozen=True)
-class RIADSettings(Settings):
+class RIADSettings(MapSettings):
     "RIAD's settings: the backbone and its preset, the grid masks, and the detector's filter and score region."
     backbone:str = setting("unet", "inpainting network: a registered backbone (unet, misf)")
     preset:str = setting("tiny", "size preset of the backbone (paper, small, tiny)")
     ks:tuple = setting((2, 4, 8, 16), "region sizes K of the grid masks, comma-separated", lo=1, hi=1024)
     n:int = setting(3, "number of disjoint mask sets per region size", lo=2, hi=64)
-    filter_size:int = setting(21, "side of the mean filter of the anomaly map (eq. 8), odd", lo=1, hi=255, odd=True)
-    score_region:str = setting("valid", "image score = max of the map over positions whose whole filter window is inside the "
-                                        "image (valid) or over the whole map (full)", choices=("valid", "full"))
     score:str = setting("msgms", "anomaly map: msgms (the paper's) or perceptual (multi-level ImageNet feature distance, 10_perceptual)",
                         choices=("msgms", "perceptual"))
     score_net:str = setting("efficientnet_lite0", "score=perceptual: its frozen network (a backbone of 09a_backbones)")

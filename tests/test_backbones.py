@@ -84,3 +84,29 @@ def test_memory_bank_over_budget_is_subsampled_with_one_warning():
     msgs = [str(x.message) for x in w if issubclass(x.category, ResourceWarning)]
     assert len(msgs) == 1 and "keeping a random" in msgs[0]
     assert 1 <= len(net.bank) < 8 * 64
+
+def test_approximate_search_without_faiss_names_the_package(monkeypatch):
+    import builtins
+    real = builtins.__import__
+    def no_faiss(name, *args, **kwargs):
+        if name == "faiss": raise ImportError("No module named 'faiss'")
+        return real(name, *args, **kwargs)
+    monkeypatch.setattr(builtins, "__import__", no_faiss)
+    with pytest.raises(ImportError, match=r"search='hnsw'\) needs faiss-cpu: pip install faiss-cpu"):
+        backbones.hnsw_index(torch.randn(10, 4))
+
+def test_approximate_search_follows_the_bank():
+    "The HNSW graph is built at the first approximate search and rebuilt when the bank changes (a new bank, a loaded checkpoint)."
+    from inpaint_tutorial.patchcore import PatchCoreNet
+    g = torch.Generator().manual_seed(0)
+    net = PatchCoreNet(1, dim=8); net.set_bank(torch.randn(500, 8, generator=g))
+    q = torch.randn(200, 8, generator=g)
+    d, i = net.search(q, "hnsw"); de, ie = net.search(q, "exact")
+    assert (i == ie).float().mean() > 0.95 and (d >= de - 1e-4).all()
+    graph = net.__dict__["_graph"]
+    net.search(q, "hnsw"); assert net.__dict__["_graph"] is graph                # kept while the bank is the same
+    net.set_bank(torch.randn(300, 8, generator=g) + 10)
+    d2, i2 = net.search(q, "hnsw")
+    assert net.__dict__["_graph"] is not graph and int(i2.max()) < 300
+    net.load_state_dict({"bank": torch.zeros(300, 8)})                             # loaded in place: a new version of the bank
+    assert torch.allclose(net.search(q, "hnsw")[0], q.norm(dim=1), atol=1e-4)

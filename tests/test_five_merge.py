@@ -104,3 +104,10 @@ def test_merge_only_some_methods(tmp_path):
     res = fm.merge([a, b], tmp_path / "m.json", [], only=["a"])
     assert [r["method"] for r in res["rows"]] == ["a", "a@perceptual"] and res["rows"][0]["mean"]["image_auroc"] == pytest.approx(0.7)
     with pytest.raises(ValueError, match="no rows of"): fm.merge([a, b], tmp_path / "m.json", [], only=["b"])
+
+def test_every_variant_has_valid_settings_and_a_label():
+    from inpaint_tutorial.method import get_method
+    for name, (method, overrides) in fm.VARIANTS.items():
+        s = get_method(method).Settings(**overrides)                     # checked when made: a bad override raises here
+        assert all(getattr(s, k) == (tuple(v) if isinstance(v, list) else v) for k, v in overrides.items()), name
+        assert name in fm.LABELS, f"variant {name} has no label"

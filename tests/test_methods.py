@@ -249,3 +249,17 @@ def test_modules_import_down_the_chapter_order_and_no_private_names():
                 if node.module and node.module != "inpaint_tutorial":
                     bad += [f"{py.stem} imports private {a.name} from {node.module}" for a in node.names if a.name.startswith("_")]
     assert not bad, bad
+
+def test_no_method_module_imports_another_method_module():
+    "What methods share lives below them (04a_method, 04b_inpainting, 09a_backbones): a method's module imports no other method's module."
+    from inpaint_tutorial.method import BUILTIN
+    method_modules = {m.split(".")[-1] for m in BUILTIN["method"].values()}
+    bad = []
+    for name in method_modules:
+        for node in ast.walk(ast.parse((ROOT / "inpaint_tutorial" / f"{name}.py").read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.level == 1 or (node.module or "").startswith("inpaint_tutorial")):
+                targets = [node.module.split(".")[-1]] if node.module and node.module != "inpaint_tutorial" else [a.name for a in node.names]
+                bad += [f"{name} imports {t}" for t in targets if t in method_modules and t != name]
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) == "import_module":
+                bad += [f"{name} imports {a.value}" for a in node.args if isinstance(a, ast.Constant) and a.value.split(".")[-1] in method_modules]
+    assert len(method_modules) >= 6 and not bad, bad
