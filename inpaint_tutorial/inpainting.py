@@ -11,11 +11,12 @@ from torch import nn, Tensor
 from .core import check_images
 from .masks import batch_grid_masks
 from dataclasses import dataclass
-from .method import forward_chunked, Settings, setting
+from .unet import PRESETS, unet_from_preset
+from .method import forward_chunked, Settings, setting, Backbone, register_backbone
 
 # %% auto #0
-__all__ = ['SCORES', 'BUILTIN_SCORES', 'inpaint', 'image_score', 'MapSettings', 'grid_views', 'InpaintingScore', 'register_score',
-           'get_score']
+__all__ = ['UNET', 'SCORES', 'BUILTIN_SCORES', 'inpaint', 'image_score', 'MapSettings', 'grid_views', 'InpaintingScore',
+           'register_score', 'get_score']
 
 # %% ../nbs/04b_inpainting.ipynb #55d149fc
 def inpaint(model:nn.Module, # inpainting network, as for `reconstruct`
@@ -42,6 +43,9 @@ def image_score(amap:Tensor, # (B,1,H,W) anomaly maps, already smoothed by a fil
     r, (h, w) = filter_size // 2, amap.shape[-2:]
     if region == "valid" and h > 2 * r and w > 2 * r: amap = amap[..., r:h - r, r:w - r]
     return amap.flatten(1).amax(1)
+
+UNET = register_backbone(Backbone("unet", "RIAD's U-Net (03_unet)", PRESETS, lambda preset, channels: unet_from_preset(preset, channels)),
+                         module=__name__)   # the default inpainting network of RIAD, I3AD, CSA's rough stage, IPAD's discriminator
 
 @dataclass(frozen=True)
 class MapSettings(Settings):

@@ -235,7 +235,7 @@ class Backbone:
 BUILTIN = {"method": {"riad": "inpaint_tutorial.riad", "ipad": "inpaint_tutorial.ipad", # name -> module that registers it
                       "pixelstats": "inpaint_tutorial.baselines", "ae": "inpaint_tutorial.baselines", "csa": "inpaint_tutorial.csa", "i3ad": "inpaint_tutorial.i3ad",
                       "patchcore": "inpaint_tutorial.patchcore", "featinpaint": "inpaint_tutorial.featinpaint"},
-           "backbone": {"unet": "inpaint_tutorial.riad", "misf": "inpaint_tutorial.misf", "csa": "inpaint_tutorial.csa"}}
+           "backbone": {"unet": "inpaint_tutorial.inpainting", "misf": "inpaint_tutorial.misf", "csa": "inpaint_tutorial.csa"}}
 _REGISTRY: dict[str, dict] = {"method": {}, "backbone": {}}
 
 def _register(kind:str, value, module:str):

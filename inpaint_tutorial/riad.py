@@ -13,7 +13,6 @@ from torch import nn, Tensor
 from .core import check_images
 from .masks import batch_grid_masks
 from .losses import riad_loss, msgms_anomaly_map
-from .unet import PRESETS, unet_from_preset
 from .inpainting import inpaint, image_score, grid_views, get_score, MapSettings
 from .method import (Detection, forward_chunked, takes_mask, evaluating, Settings, SettingsError, setting, Stage,
                                      Method, Backbone, register_method, register_backbone, get_backbone)
@@ -80,9 +79,6 @@ def riad_step(model:nn.Module, # inpainting network, in train mode
     return riad_loss(images, recon, lambda_g=lambda_g, lambda_s=lambda_s)
 
 # %% ../nbs/05_riad.ipynb #398b5c75
-register_backbone(Backbone("unet", "RIAD's U-Net (03_unet)", PRESETS, lambda preset, channels: unet_from_preset(preset, channels)),
-                  module=__name__)
-
 @dataclass(frozen=True)
 class RIADSettings(MapSettings):
     "RIAD's settings: the backbone and its preset, the grid masks, and the detector's filter and score region."
