@@ -4,7 +4,8 @@
 
 # %% ../nbs/04a_method.ipynb #997b53c4
 from __future__ import annotations
-import importlib, math
+import importlib, importlib.util, math, re
+from pathlib import Path
 from collections import namedtuple
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
@@ -14,11 +15,11 @@ import torch
 from torch import nn, Tensor
 
 # %% auto #0
-__all__ = ['Detection', 'PACKAGE', 'MODEL_REGISTRY', 'LEGACY_CLASSES', 'BUILTIN', 'takes_mask', 'forward_chunked', 'evaluating',
+__all__ = ['Detection', 'PACKAGE', 'MODEL_REGISTRY', 'LEGACY_CLASSES', 'takes_mask', 'forward_chunked', 'evaluating',
            'class_path', 'register_model', 'model_class', 'model_config', 'build_model', 'SettingsError', 'setting',
-           'valid_text', 'check_field', 'parse_setting', 'Settings', 'Stage', 'Method', 'Backbone', 'register_method',
-           'register_backbone', 'get_method', 'list_methods', 'get_backbone', 'list_backbones', 'method_from_config',
-           'check_size']
+           'valid_text', 'check_field', 'parse_setting', 'Settings', 'Stage', 'Method', 'Backbone', 'library_modules',
+           'register_method', 'register_backbone', 'get_method', 'list_methods', 'get_backbone', 'list_backbones',
+           'method_from_config', 'check_size']
 
 # %% ../nbs/04a_method.ipynb #c610af34
 Detection = namedtuple("Detection", "anomaly_map score recon")
@@ -232,10 +233,28 @@ class Backbone:
     presets:dict # preset name -> constructor keyword arguments
     build:Callable # (preset, channels) -> nn.Module (mask-aware or not, see `takes_mask`)
 
-BUILTIN = {"method": {"riad": "inpaint_tutorial.riad", "ipad": "inpaint_tutorial.ipad", # name -> module that registers it
-                      "pixelstats": "inpaint_tutorial.baselines", "ae": "inpaint_tutorial.baselines", "csa": "inpaint_tutorial.csa", "i3ad": "inpaint_tutorial.i3ad",
-                      "patchcore": "inpaint_tutorial.patchcore", "featinpaint": "inpaint_tutorial.featinpaint"},
-           "backbone": {"unet": "inpaint_tutorial.inpainting", "misf": "inpaint_tutorial.misf", "csa": "inpaint_tutorial.csa"}}
+def library_modules() -> list[str]:
+    "The package's modules in chapter order: each names the notebook it was exported from in its first lines (nbdev writes it)."
+    found = []
+    for folder in importlib.util.find_spec(PACKAGE).submodule_search_locations:
+        for py in Path(folder).glob("*.py"):
+            m = re.search(r"File to edit: \.\./nbs/(\d+)([a-z]?)_", py.read_text(encoding="utf-8")[:400])
+            if m: found.append(((int(m[1]), m[2]), f"{PACKAGE}.{py.stem}"))
+    return [name for _, name in sorted(found)]
+
+_LOADED = []   # becomes [True] once every module of the package has been imported
+
+def _load_library():
+    "Import every module of the package once, in chapter order: each registers the methods and backbones it defines."
+    if _LOADED: return
+    _LOADED.append(True)   # first: a module imported below may ask the registry
+    for name in library_modules(): importlib.import_module(name)
+    library = importlib.import_module(f"{PACKAGE}.method")._REGISTRY
+    if library is not _REGISTRY:   # this registry is a notebook's copy (this chapter run as a notebook): it sees the library's too
+        for kind, values in library.items():
+            for name, entry in values.items():
+                if _REGISTRY[kind].get(name, (None, "__main__"))[1] == "__main__": _REGISTRY[kind][name] = entry
+
 _REGISTRY: dict[str, dict] = {"method": {}, "backbone": {}}
 
 def _register(kind:str, value, module:str):
@@ -256,15 +275,15 @@ def register_backbone(backbone:Backbone, module:str|None=None) -> Backbone:
     return _register("backbone", backbone, module or getattr(backbone.build, "__module__", "?"))
 
 def _get(kind:str, name:str):
-    if name in BUILTIN[kind] and _REGISTRY[kind].get(name, (None, "__main__"))[1] == "__main__":
-        importlib.import_module(BUILTIN[kind][name])   # the library's own value, also over a notebook's copy
+    if _REGISTRY[kind].get(name, (None, "__main__"))[1] == "__main__": _load_library()   # unknown, or a notebook's copy: the library's first
     if name not in _REGISTRY[kind]:
         raise ValueError(f"unknown {kind} {name!r}: choose one of {', '.join(_names(kind))}")
     return _REGISTRY[kind][name][0]
 
 def _names(kind:str) -> list[str]:
-    for module in dict.fromkeys(BUILTIN[kind].values()): importlib.import_module(module)
-    return list(dict.fromkeys([*BUILTIN[kind], *_REGISTRY[kind]]))
+    _load_library()
+    chapter = {m: i for i, m in enumerate(library_modules())}   # the package's in chapter order, then the others as registered
+    return [k for k, _ in sorted(_REGISTRY[kind].items(), key=lambda kv: chapter.get(kv[1][1], len(chapter)))]
 
 def get_method(name:str) -> Method: "The registered method `name`." ; return _get("method", name)
 def list_methods() -> list[str]: "Names of all methods: the built-in ones first, then those registered since." ; return _names("method")

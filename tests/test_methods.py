@@ -38,7 +38,7 @@ def smoke_size(m, s, net) -> int:
     return k * max(2, math.ceil(32 / k))
 
 def test_builtin_methods_are_registered():
-    assert METHODS[:4] == ["riad", "ipad", "pixelstats", "ae"]
+    assert METHODS == ["riad", "pixelstats", "ae", "ipad", "csa", "i3ad", "patchcore", "featinpaint"]   # chapter order
 
 @pytest.mark.parametrize("name", METHODS)
 def test_settings_round_trip_json_and_refuse_bad_values(name):
@@ -252,8 +252,8 @@ def test_modules_import_down_the_chapter_order_and_no_private_names():
 
 def test_no_method_module_imports_another_method_module():
     "What methods share lives below them (04a_method, 04b_inpainting, 09a_backbones): a method's module imports no other method's module."
-    from inpaint_tutorial.method import BUILTIN
-    method_modules = {m.split(".")[-1] for m in BUILTIN["method"].values()}
+    from inpaint_tutorial.method import list_methods, get_method
+    method_modules = {get_method(n).module.split(".")[-1] for n in list_methods() if get_method(n).module.startswith("inpaint_tutorial.")}
     bad = []
     for name in method_modules:
         for node in ast.walk(ast.parse((ROOT / "inpaint_tutorial" / f"{name}.py").read_text())):
@@ -263,3 +263,14 @@ def test_no_method_module_imports_another_method_module():
             if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) == "import_module":
                 bad += [f"{name} imports {a.value}" for a in node.args if isinstance(a, ast.Constant) and a.value.split(".")[-1] in method_modules]
     assert len(method_modules) >= 6 and not bad, bad
+
+
+def test_builtin_methods_are_found_without_a_list(tmp_path):
+    "A fresh process that imported nothing finds every method and backbone the package ships, in chapter order."
+    import subprocess, sys, json
+    code = ("import json; from inpaint_tutorial.method import get_method, list_methods, list_backbones; "
+            "m = get_method('featinpaint'); print(json.dumps([m.name, list_methods(), list_backbones()]))")
+    name, methods, backbones = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+    assert name == "featinpaint"
+    assert methods == ["riad", "pixelstats", "ae", "ipad", "csa", "i3ad", "patchcore", "featinpaint"]
+    assert backbones == ["unet", "misf", "csa"]
