@@ -19,7 +19,7 @@ from inpaint_tutorial.csa import CSANet
 from inpaint_tutorial.barlow import BarlowTwins, barlow_step, nn_separability
 from inpaint_tutorial.perlin import synthesize_batch
 from inpaint_tutorial.training import fit
-from summary import write_results
+from summary import machine_line, write_results
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -54,6 +54,6 @@ def main(argv=None):
     for k, v in summary.items(): print(f"{k:18s} {v['mean']:.3f} +- {v['std']:.3f}")
     write_results(Path(a.out), "barlow.py", argv, runs=runs, summary=summary,
                   config=dict(size=a.size, n_train=a.n_train, epochs=a.epochs, bs=16, lr=1e-3, projector_width=128, lambd="1/128"),
-                  machine=dict(platform=platform.platform(), torch=torch.__version__, threads=torch.get_num_threads()))
+                  machine=machine_line("cpu"))
 
 if __name__ == "__main__": main()

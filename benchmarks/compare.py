@@ -21,7 +21,7 @@ import torch
 from inpaint_tutorial import pipeline
 from inpaint_tutorial.method import get_method
 from inpaint_tutorial.unet import count_params
-from summary import method_and_seed_lists, summarize, print_table, write_results
+from summary import machine_line, method_and_seed_lists, summarize, print_table, write_results
 
 VARIANTS = {"riad-unet": ("riad", dict(backbone="unet")), "riad-misf": ("riad", dict(backbone="misf")), "ipad": ("ipad", {})}   # (method, settings)
 KEYS = ("image_auroc", "pixel_auroc", "aupro", "train_s", "infer_ms")
@@ -71,8 +71,7 @@ def run_one(a, variant:str, seed:int) -> dict:
 
 def main(argv=None):
     a = parse_args(argv)
-    machine = (f"{platform.platform()} | {platform.machine()} | python {platform.python_version()} | torch {torch.__version__} "
-               f"| torch threads {torch.get_num_threads()} | device cpu")
+    machine = machine_line("cpu")
     title = (f"{a.dataset}: {a.size} px, {a.epochs} epochs, batch {a.bs}, lr {a.lr}, preset {a.preset}, K=(2,4,8,16), n=3, "
              f"seeds {','.join(map(str, a.seeds))}" + (f", max_train {a.max_train}" if a.max_train else "")
              + (f", max_test {a.max_test}" if a.max_test else "") + (", bf16 + channels-last" if a.precision == "bf16" else ""))

@@ -32,7 +32,7 @@ from inpaint_tutorial.metrics import evaluate as score_metrics
 from inpaint_tutorial.riad import grid_views, inpaint
 from inpaint_tutorial.csa import score_inpainting
 from inpaint_tutorial.unet import count_params
-from summary import summarize, print_table, write_results
+from summary import machine_line, summarize, print_table, write_results
 
 # the measured configuration: the paper's SqueezeNet 1.1 with seeded random weights (offline) as consistency target and score;
 # five_methods.py compares CSA with the package's default, ImageNet EfficientNet-Lite0
@@ -135,8 +135,7 @@ def run_one(a, variant:str, seed:int) -> dict:
 
 def main(argv=None):
     a = parse_args(argv)
-    machine = (f"{platform.platform()} | {platform.machine()} | python {platform.python_version()} | torch {torch.__version__} "
-               f"| torch threads {torch.get_num_threads()} | device cpu")
+    machine = machine_line("cpu")
     title = (f"{spec_of(a)}: {a.size} px, {a.epochs} epochs (CSA: + 30% Barlow Twins epochs), batch {a.bs}, lr {a.lr}, preset tiny, "
              f"seeds {','.join(map(str, a.seeds))}, {a.precision}")
     print("machine:", machine); print("config:", title); print("command: python benchmarks/csa.py", *(argv or sys.argv[1:]), flush=True)

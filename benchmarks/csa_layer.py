@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 from inpaint_tutorial.core import make_generator
 from inpaint_tutorial.csa import coherent_attention, csa_loop
-from summary import write_results
+from summary import machine_line, write_results
 
 def timed(f, repeats):
     ts = []
@@ -45,6 +45,6 @@ def main(argv=None):
               f"x{t_loop / t_vec:8.1f}  max|diff| {diff:.1e}  (float32 {t_f32 * 1e3:.1f} ms, batch of 8 {t_b8 * 1e3:.1f} ms)")
         if diff > 1e-6: sys.exit(f"batched and literal CSA differ by {diff:.3g} > 1e-6 at {side}x{side}")
     write_results(Path(a.out), "csa_layer.py", argv, rows=rows,
-                  machine=dict(platform=platform.platform(), processor=platform.processor(), torch=torch.__version__, threads=torch.get_num_threads()))
+                  machine=machine_line("cpu", platform.processor()))
 
 if __name__ == "__main__": main()

@@ -30,6 +30,7 @@ import argparse, copy, json, platform, statistics, sys, tempfile, time
 from functools import partial
 from pathlib import Path
 import torch
+from summary import machine_line
 from torch.utils.data import DataLoader
 from inpaint_tutorial.core import make_generator, seed_everything
 from inpaint_tutorial.data import SyntheticDefects
@@ -119,7 +120,7 @@ def main(argv=None):
     a = parse_args(argv)
     torch.set_num_threads(a.threads)
     q = quality_args([])   # the demo's configuration, as riad_quality.py defines it
-    machine = (f"{platform.platform()} | {platform.machine()} | python {platform.python_version()} | torch {torch.__version__} | device cpu")
+    machine = machine_line("cpu")
     out = Path(a.out)
     config = dict(epochs=a.epochs, drop=a.drop, from_epoch=a.from_epoch, bf16=fast_defaults(torch.device("cpu")))
     if a.test_sizes != [48]: config["test_sizes"] = a.test_sizes   # files of the demo's one test set do not record it

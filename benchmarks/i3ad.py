@@ -25,7 +25,7 @@ from inpaint_tutorial.i3ad import I3ADSettings, iterate
 from inpaint_tutorial.losses import mean_filter
 from inpaint_tutorial.metrics import image_auroc, pixel_auroc, aupro
 from inpaint_tutorial.riad import image_score
-from summary import write_results
+from summary import machine_line, write_results
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -84,7 +84,7 @@ def run_seed(a, seed):
 
 def main(argv=None):
     a = parse_args(argv)
-    machine = f"{platform.platform()} | python {platform.python_version()} | torch {torch.__version__} | torch threads {torch.get_num_threads()} | device cpu"
+    machine = machine_line("cpu")
     title = f"{spec_of(a)}: {a.size} px, {a.epochs} epochs, batch {a.bs}, lr {a.lr}, i3ad (unet tiny), T = 0..{a.T}, seeds {a.seeds}, fp32"
     print("machine:", machine); print("config:", title, flush=True)
     runs = []

@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 from inpaint_tutorial.core import make_generator
 from inpaint_tutorial.masks import grid_masks
-from summary import write_results
+from summary import machine_line, write_results
 
 def grid_masks_loop(size, k, n=3, generator=None):
     "Reference: Algorithm 1 read literally, one Python iteration per k x k cell."
@@ -40,7 +40,7 @@ def main():
     print(f"  per-cell loop  {lm*1e3:9.2f} ms")
     print(f"  vectorised     {vm*1e3:9.2f} ms")
     print(f"  speed-up       {lm/vm:9.1f}x")
-    write_results(Path(a.out), "masks.py", None, machine=f"{platform.platform()} | {torch.get_num_threads()} torch threads | torch {torch.__version__}",
+    write_results(Path(a.out), "masks.py", None, machine=machine_line("cpu"),
                   config=dict(size=a.size, k=a.k, n=a.n, repeats=a.repeats), loop_ms=lm * 1e3, vectorised_ms=vm * 1e3, speedup=lm / vm)
 
 if __name__ == "__main__":

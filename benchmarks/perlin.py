@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from inpaint_tutorial.core import make_generator
 from inpaint_tutorial.perlin import perlin_noise, batch_perlin_noise, gradient_noise
-from summary import write_results
+from summary import machine_line, write_results
 
 
 def perlin_numpy(shape, res, rng=None, gradients=None):
@@ -107,8 +107,7 @@ def main():
     load1 = os.getloadavg()[0] if load0 else None
     if load0:
         print(f"load average at the end: {load1:.2f} (other jobs slow torch's parallel regions more than single-threaded NumPy)")
-    write_results(Path(a.out), "perlin.py", None, machine=f"{platform.platform()} | {os.cpu_count()} CPUs | torch {torch.__version__} "
-                  f"({torch.get_num_threads()} threads) | NumPy {np.__version__}", config=dict(size=a.size, batch=a.batch, repeats=a.repeats),
+    write_results(Path(a.out), "perlin.py", None, machine=machine_line("cpu", f"{os.cpu_count()} CPUs | NumPy {np.__version__}"), config=dict(size=a.size, batch=a.batch, repeats=a.repeats),
                   max_abs_difference=worst, load_average=[load0[0] if load0 else None, load1],
                   ms_per_image=med, numpy_over=({k: med["numpy"] / med[k] for k in med}))
 

@@ -14,7 +14,7 @@ import torch
 from sklearn.metrics import roc_auc_score
 from inpaint_tutorial.core import make_generator
 from inpaint_tutorial.metrics import (BINS, PixelAccumulator, aupro, fake_anomaly_maps, pixel_auroc)
-from summary import write_results
+from summary import machine_line, write_results
 
 def measure(fn):
     "(result, seconds of an untraced run, peak MB of traced allocations in a second run)."
@@ -77,7 +77,7 @@ def main():
         err = "ref" if path.startswith("exact") else f"{abs(v - ref):.1e}"
         b = "" if bound is None else f"{bound:.1e}"
         print(f"{metric:<12} {path:<26} {v:10.6f} {err:>15} {b:>9} {s:8.2f} {p:8.1f}")
-    write_results(Path(a.out), "pixel_metrics.py", None, machine=f"{platform.platform()} | {torch.get_num_threads()} torch threads | numpy {np.__version__}",
+    write_results(Path(a.out), "pixel_metrics.py", None, machine=machine_line("cpu", f"numpy {np.__version__}"),
                   config=dict(n=a.n, size=a.size, bins=a.bins, batch=a.batch, seed=a.seed), n_pixels=n_pix, n_anomalous=n_pos,
                   n_regions=acc.n_regions, rows=[dict(metric=m, path=pa, value=v,
                                                       error=None if pa.startswith("exact") else abs(v - (exact_auroc if m == "pixel AUROC" else exact_aupro)),

@@ -12,6 +12,7 @@ per run, the mean over seeds, and the throughput ratio.
 import argparse, json, platform, statistics, sys, tempfile, time
 from pathlib import Path
 import torch
+from summary import machine_line
 from inpaint_tutorial import pipeline
 
 MODES = {"fp32": dict(amp=False, channels_last=False), "bf16+cl": dict(amp=True, channels_last=True)}
@@ -22,8 +23,7 @@ def main(argv=None):
     p.add_argument("--seeds", default="0,1,2"); p.add_argument("--epochs", type=int, default=30); p.add_argument("--size", type=int, default=128)
     p.add_argument("--out", default=str(Path(__file__).parent / "results" / "precision.json"))
     a = p.parse_args(argv)
-    machine = (f"{platform.platform()} | {platform.machine()} | python {platform.python_version()} | torch {torch.__version__} | "
-               f"{torch.get_num_threads()} threads | cpu capability {torch.backends.cpu.get_cpu_capability()}")
+    machine = machine_line("cpu", f"cpu capability {torch.backends.cpu.get_cpu_capability()}")
     print("machine:", machine)
     runs = {m: [] for m in MODES}
     for seed in map(int, a.seeds.split(",")):

@@ -12,6 +12,7 @@ Writes benchmarks/results/riad_<device>.json (or --out): the machine, the comman
 import argparse, json, platform, resource, statistics, subprocess, sys, time
 from pathlib import Path
 import torch
+from summary import machine_line
 from inpaint_tutorial.core import default_device, make_generator
 from inpaint_tutorial.masks import batch_grid_masks
 from inpaint_tutorial.riad import reconstruct, detect
@@ -133,7 +134,7 @@ def main():
     a = ap.parse_args()
     device = default_device(a.device)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or platform.machine()
-    machine = f"{device} ({name}), {torch.get_num_threads()} torch threads, torch {torch.__version__}, {platform.platform()}"
+    machine = machine_line(f"{device} ({name})")
     print(f"machine: {machine}")
     res = dict(machine=machine, command="python benchmarks/riad.py " + " ".join(sys.argv[1:]),
                overhead=bench_overhead(device, a.repeats), batched=bench_batched(device, a.repeats))

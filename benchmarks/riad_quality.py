@@ -31,7 +31,7 @@ from functools import partial
 from inpaint_tutorial.training import fit
 from inpaint_tutorial.riad import detect, riad_step
 from inpaint_tutorial.metrics import image_auroc, pixel_auroc, aupro
-from summary import summarize, write_results
+from summary import machine_line, summarize, write_results
 
 def ints(text:str) -> tuple[int, ...]: return tuple(int(v) for v in text.split(",") if v.strip())
 
@@ -124,8 +124,7 @@ def fmt(name, v) -> str:
 
 def main(argv=None):
     a = parse_args(argv)
-    machine = (f"{platform.platform()} | {platform.processor() or platform.machine()} | python {platform.python_version()} "
-               f"| torch {torch.__version__} | torch threads {torch.get_num_threads()} | device cpu")
+    machine = machine_line("cpu")
     print("machine:", machine)
     cfg = dict(preset=a.preset, size=a.size, epochs=a.epochs, bs=a.bs, lr=a.lr, n_train=a.n_train, ks=list(a.ks), n=a.n,
                filter_size=a.filter_size, score_region=a.score_region, augment=a.augment, crop=a.crop, texture=a.texture, val_fraction=a.val_fraction, patience=a.patience,

@@ -5,10 +5,10 @@ from pathlib import Path
 import torch
 from inpaint_tutorial import pipeline
 
-def machine_line(device:str="cpu") -> str:
-    "The machine a result file was measured on: OS build, architecture, python, torch, torch threads, device."
+def machine_line(device:str="cpu", extra:str="") -> str:
+    "The machine a result file was measured on: OS build, architecture, python, torch, torch threads, device (and `extra`, e.g. the CPU capability)."
     return (f"{platform.platform()} | {platform.machine()} | python {platform.python_version()} | torch {torch.__version__} "
-            f"| torch threads {torch.get_num_threads()} | device {device}")
+            f"| torch threads {torch.get_num_threads()} | device {device}" + (f" | {extra}" if extra else ""))
 
 def ball_screw_spec(path) -> str:
     "The dataset spec of the ball-screw photographs: `path`, or ../shared/data/ball_screw beside the repository."

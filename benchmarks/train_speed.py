@@ -27,6 +27,7 @@ import argparse, json, platform, statistics, sys, tempfile, time
 from pathlib import Path
 import numpy as np
 import torch
+from summary import machine_line
 from PIL import Image
 from inpaint_tutorial.core import make_generator, smooth_images
 from inpaint_tutorial.data import InMemory
@@ -81,8 +82,7 @@ def main(argv=None):
     names = [s for s in a.settings.split(",") if s]
     if "baseline" not in names: names = ["baseline"] + names
     method = get_method(a.method); settings = method.Settings()
-    machine = (f"{platform.platform()} | {platform.processor() or platform.machine()} | python {platform.python_version()} | "
-               f"torch {torch.__version__} | {torch.get_num_threads()} threads | cpu capability {torch.backends.cpu.get_cpu_capability()}")
+    machine = machine_line("cpu", f"cpu capability {torch.backends.cpu.get_cpu_capability()}")
     print("machine:", machine)
     tmp = tempfile.TemporaryDirectory()
     specs = {}
