@@ -212,7 +212,7 @@ def main(argv=None):
     runs, shown = {}, {}
     rows = lambda: summarized_rows(runs, KEYS)
     def save(complete:bool):   # after every run, so that an interrupted comparison keeps what it measured
-        write_results(out, "five_methods.py", argv, title=title, machine=machine, size=[h, w], budget_min=a.budget, picks=picks,
+        write_results(out, "five_methods.py", argv, title=title, seeds=list(a.seeds), machine=machine, size=[h, w], budget_min=a.budget, picks=picks,
                       complete=complete, rows=rows())
         if shown: save_showcase(out.with_name(out.stem + "_maps.npz"), test0, picks, shown)
     for variant in a.methods:

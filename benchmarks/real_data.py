@@ -72,7 +72,7 @@ def main(argv=None):
     print("machine:", machine); print("config:", title)
     out = Path(a.out or Path(__file__).parent / "results" / f"real_data_{a.dataset}.json")
     runs = {}
-    save = lambda complete: write_results(out, "real_data.py", argv, title=title, machine=machine, complete=complete,
+    save = lambda complete: write_results(out, "real_data.py", argv, title=title, seeds=list(seeds), machine=machine, complete=complete,
                                           rows=summarized_rows(runs, KEYS))
     for name in methods:
         runs[name], method = [], get_method(name)

@@ -103,7 +103,11 @@ def write_results(out:Path, script:str, argv, **content) -> None:
 SEEDS = re.compile(r", seeds ([0-9,]+)(?=,|$)")   # in a result file's title: ", seeds 0,1,2" then a comma or the end
 
 def file_seeds(res:dict, path) -> list[int]:
-    "The seeds a result file ran, from its config title."
+    "The seeds a result file ran: its `seeds` field, or for files written before it had one, the seeds in its config title."
+    if "seeds" in res:
+        if not (isinstance(res["seeds"], list) and all(isinstance(v, int) for v in res["seeds"])):
+            raise ValueError(f"{path}: its seeds field must be a list of ints, got {res['seeds']!r}")
+        return list(res["seeds"])
     m = SEEDS.search(res["title"])
     if not m: raise ValueError(f"{path}: no seeds in its title {res['title']!r}")
     return [int(v) for v in m.group(1).split(",")]
@@ -155,7 +159,7 @@ def merge_parts(paths:list, out:Path, argv, script:str, keys, same=(), only:list
     maps = [m for m in maps if m.exists()]
     if maps: _combine_maps(maps, out.with_name(out.stem + "_maps.npz"))
     machines = list(dict.fromkeys(m for _, r in parts for m in r.get("machines", [r["machine"]])))
-    res = dict(title=title, machine=r0["machine"], machines=machines, **{k: r0[k] for k in same if k in r0}, complete=True,
+    res = dict(title=title, seeds=sorted(flat), machine=r0["machine"], machines=machines, **{k: r0[k] for k in same if k in r0}, complete=True,
                rows=summarized_rows(runs, keys), parts=commands)
     write_results(out, script, argv, **res)
     return res

@@ -111,3 +111,14 @@ def test_every_variant_has_valid_settings_and_a_label():
         s = get_method(method).Settings(**overrides)                     # checked when made: a bad override raises here
         assert all(getattr(s, k) == (tuple(v) if isinstance(v, list) else v) for k, v in overrides.items()), name
         assert name in fm.LABELS, f"variant {name} has no label"
+
+def test_seeds_are_a_field_of_the_result_file(tmp_path):
+    "New result files carry `seeds`; merging reads it first (the title's seeds are the fallback for older files) and writes it."
+    a = part(tmp_path, [0], [[0.6], [0.4]])
+    b = part(tmp_path, [1], [[0.8], [0.6]])
+    d = json.loads(b.read_text()); d["seeds"] = [1]; d["title"] = d["title"].replace(", seeds 1", ""); b.write_text(json.dumps(d))
+    res = fm.merge([a, b], tmp_path / "m.json", [])
+    assert res["seeds"] == [0, 1] and [r["seed"] for r in res["rows"][0]["runs"]] == [0, 1]
+    d["seeds"] = ["1"]; b.write_text(json.dumps(d))
+    with pytest.raises(ValueError, match="seeds field must be a list of ints"): fm.merge([a, b], tmp_path / "m2.json", [])
+    assert not (tmp_path / "m2.json").exists()
