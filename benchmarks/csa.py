@@ -37,6 +37,7 @@ from summary import machine_line, summarize, print_table, write_results
 # the measured configuration: the paper's SqueezeNet 1.1 with seeded random weights (offline) as consistency target and score;
 # five_methods.py compares CSA with the package's default, ImageNet EfficientNet-Lite0
 PAPER_NET = dict(features="squeezenet1_1", feature_weights="random")
+# CSA's ablations in the paper's configuration (PAPER_NET); the other scripts' variants are in variants.py
 VARIANTS = {"csa": ("csa", PAPER_NET), "csa-no-bt": ("csa", dict(PAPER_NET, pretrain=False)),
             "csa-rough": ("csa", dict(PAPER_NET, attention=False)), "riad": ("riad", {})}
 SOURCES = {"squeezenet-random": dict(score="perceptual"), "vgg16-random": dict(score="perceptual", features="vgg16", feature_id=""),

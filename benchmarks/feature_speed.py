@@ -37,7 +37,7 @@ from inpaint_tutorial.core import make_generator
 from inpaint_tutorial.method import get_method
 from inpaint_tutorial.backbones import feature_backbone
 from summary import machine_line, write_results
-from five_methods import VARIANTS
+from variants import VARIANTS
 
 RESULTS = Path(__file__).parent / "results"
 
