@@ -204,7 +204,7 @@ def test_newer_or_unknown_method_version_is_refused_in_one_line(tmp_path):
     write_legacy("riad", tmp_path / "ck")
     cfg = json.loads((tmp_path / "ck" / "config.json").read_text())
     for change, needle in (({"method_version": 99}, "written by riad version 99; this release reads riad versions up to 2"),
-                           ({"method": "vae"}, "unknown method 'vae': choose one of riad, ipad"),
+                           ({"method": "vae"}, "unknown method 'vae': choose one of riad, pixelstats, ae, ipad"),
                            ({"settings": {**cfg["settings"], "n": 1}}, "n must be an int in [2, 64], got 1")):
         (tmp_path / "ck" / "config.json").write_text(json.dumps({**cfg, **change}))
         with pytest.raises(ValueError, match=re.escape(needle)): load_checkpoint(tmp_path / "ck")
@@ -212,7 +212,7 @@ def test_newer_or_unknown_method_version_is_refused_in_one_line(tmp_path):
         assert r.returncode == 2 and needle in r.stderr and "Traceback" not in r.stderr and not (tmp_path / "ev").exists()
 
 @pytest.mark.parametrize("argv,needle", [
-    (["train", "--dataset", "synthetic", "--method", "vae"], "unknown method 'vae': choose one of riad, ipad"),
+    (["train", "--dataset", "synthetic", "--method", "vae"], "unknown method 'vae': choose one of riad, pixelstats, ae, ipad"),
     (["train", "--dataset", "synthetic", "--backbone", "vgg"], "unknown backbone 'vgg': choose one of unet, misf"),
     (["train", "--dataset", "synthetic", "--n", "x"], "n must be an int in [2, 64], got 'x'"),
     (["train", "--dataset", "synthetic", "--method", "ipad", "--score-region", "inner"], "score_region must be one of 'valid', 'full'")])
