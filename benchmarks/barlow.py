@@ -10,7 +10,7 @@ benchmarks/results/barlow.json, which the 11_barlow chapter plots and BENCHMARKS
 
 Usage: python benchmarks/barlow.py [--seeds 0,1,2] [--epochs 20]
 """
-import argparse, copy, platform, statistics, sys, time
+import argparse, copy, statistics, sys, time
 from pathlib import Path
 import torch
 from inpaint_tutorial.core import make_generator, seed_everything

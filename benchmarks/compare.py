@@ -15,9 +15,8 @@ Usage (from the repository root, one run at a time; minutes on a 2-core CPU):
     python benchmarks/compare.py --dataset elpv --epochs 10 --max-train 300 --max-test 300
     python benchmarks/compare.py --dataset synthetic --methods ipad --seeds 0   # one method, one seed
 """
-import argparse, platform, sys, tempfile, time
+import argparse, sys, tempfile, time
 from pathlib import Path
-import torch
 from inpaint_tutorial import pipeline
 from inpaint_tutorial.method import get_method
 from inpaint_tutorial.unet import count_params

@@ -19,7 +19,7 @@ Usage (from the repository root; minutes on a 2-core CPU):
     python benchmarks/csa.py --dataset elpv                              # compare.py's ELPV protocol: 64 px, 10 epochs, 300 / 300
 Writes benchmarks/results/csa_<dataset>.json (table, per-seed runs, command, machine).
 """
-import argparse, platform, sys, tempfile, time
+import argparse, sys, tempfile, time
 from dataclasses import replace
 from pathlib import Path
 import numpy as np

@@ -26,7 +26,7 @@ the first size only):
     python benchmarks/demo_spread.py --threads 1 --seeds 0,1,2 --test-sizes 48,240 --from-epoch 30 --out benchmarks/results/demo_test_size.json
     python benchmarks/demo_spread.py --threads 2 --seeds 0,1,2 --test-sizes 48,240 --from-epoch 30 --out benchmarks/results/demo_test_size.json
 """
-import argparse, copy, json, platform, statistics, sys, tempfile, time
+import argparse, copy, json, statistics, sys, tempfile, time
 from functools import partial
 from pathlib import Path
 import torch

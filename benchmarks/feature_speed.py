@@ -28,7 +28,7 @@ backbone's alone.
 Usage: python benchmarks/feature_speed.py [--size 448x192] [--bank 6868] [--data SPEC] [--threads 2] [--repeats 15] [--out FILE]
 Writes benchmarks/results/feature_speed.json (or --out).
 """
-import argparse, json, resource, statistics, subprocess, sys, tempfile, time
+import argparse, functools, json, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
 import torch
 from torch import Tensor
@@ -56,37 +56,35 @@ def detector(name:str, bank:Tensor):
     g = make_generator(0)
     return lambda x: m.detect(net, x, s, generator=g)
 
+@functools.lru_cache(maxsize=1)
+def _lite0(): return feature_backbone("efficientnet_lite0", "imagenet", (8, 16))
+
+def patch_rows(x:Tensor) -> Tensor:
+    "PatchCore's patch features of images x (ImageNet Lite0, taps 8 and 16, the backbone built once), one row per position."
+    from inpaint_tutorial.backbones import patch_features
+    with torch.no_grad(): f = patch_features(_lite0()(x))
+    return f.permute(0, 2, 3, 1).reshape(-1, f.shape[1])
+
 def real_features(size, n_bank:int, data:str|None=None):
     """Patch features (ImageNet Lite0, taps 8 and 16) at `size` of real images, as a bank of n_bank rows and the test images:
     with `data` (a dataset spec), a greedy coreset of its first 64 training images' patches and its first 8 test images;
     without, a random draw from five scikit-image photographs and their flips, and a sixth photograph (coffee) as the test image.
     A graph search's speed and recall depend on the data: the photographs are a harder case (the test image's patches lie
     far from a bank of other scenes) than a part against a bank of the same part."""
-    from inpaint_tutorial.backbones import patch_features
     from inpaint_tutorial.patchcore import greedy_coreset
-    fb = feature_backbone("efficientnet_lite0", "imagenet", (8, 16))
-    def rows(x):
-        with torch.no_grad(): f = patch_features(fb(x))
-        return f.permute(0, 2, 3, 1).reshape(-1, f.shape[1])
     if data:
         from inpaint_tutorial.pipeline import open_dataset
         train, test = (open_dataset(data, split, size, channels=3) for split in ("train", "test"))
-        feats = torch.cat([rows(torch.stack([train[i].image for i in range(j, min(j + 8, 64, len(train)))])) for j in range(0, min(64, len(train)), 8)])
+        feats = torch.cat([patch_rows(torch.stack([train[i].image for i in range(j, min(j + 8, 64, len(train)))])) for j in range(0, min(64, len(train)), 8)])
         bank = feats[greedy_coreset(feats, min(n_bank, len(feats)), generator=make_generator(2))].contiguous()
         return bank, torch.stack([test[i].image for i in range(min(8, len(test)))])
     from skimage import data as photos
     def image(img):
         x = torch.from_numpy(img[..., :3].copy()).permute(2, 0, 1)[None].float() / 255
         return torch.nn.functional.interpolate(x, size=size, mode="bilinear", align_corners=False)
-    feats = torch.cat([rows(torch.cat([x, x.flip(-1), x.flip(-2), x.flip(-1, -2)])) for x in
+    feats = torch.cat([patch_rows(torch.cat([x, x.flip(-1), x.flip(-2), x.flip(-1, -2)])) for x in
                        (image(getattr(photos, n)()) for n in ("astronaut", "chelsea", "rocket", "immunohistochemistry", "hubble_deep_field"))])
     return feats[torch.randperm(len(feats), generator=make_generator(2))[:n_bank]].contiguous(), image(photos.coffee())
-
-def patch_rows(x:Tensor) -> Tensor:
-    "PatchCore's patch features of images x (ImageNet Lite0, taps 8 and 16), one row per position."
-    from inpaint_tutorial.backbones import patch_features
-    with torch.no_grad(): f = patch_features(feature_backbone("efficientnet_lite0", "imagenet", (8, 16))(x))
-    return f.permute(0, 2, 3, 1).reshape(-1, f.shape[1])
 
 def search_timings(bank:Tensor, queries:list, repeats:int) -> dict:
     "Milliseconds (median) of the first test image's search: exact `nearest` in 2 MiB and 128 MiB blocks, faiss's IndexFlatL2 and HNSW; HNSW's recall over all the test images."

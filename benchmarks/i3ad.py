@@ -13,7 +13,7 @@ Usage (from the repository root):
     python benchmarks/i3ad.py --dataset elpv             # compare.py's ELPV protocol: 64 px, 10 epochs, 300 / 300 cells
 Writes benchmarks/results/i3ad_<dataset>.json.
 """
-import argparse, platform, statistics, sys, tempfile, time
+import argparse, statistics, sys, tempfile, time
 from collections import Counter
 from pathlib import Path
 import numpy as np

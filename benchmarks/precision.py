@@ -9,7 +9,7 @@ per run, the mean over seeds, and the throughput ratio.
     python benchmarks/precision.py                 # seeds 0,1,2
     python benchmarks/precision.py --seeds 0 --epochs 5
 """
-import argparse, json, platform, statistics, sys, tempfile, time
+import argparse, json, statistics, sys, tempfile, time
 from pathlib import Path
 import torch
 from summary import machine_line

@@ -19,7 +19,7 @@ Usage (run from the repository root, one run at a time; the numbers are for a 2-
     python benchmarks/riad_quality.py --preset tiny --size 128 --epochs 30 --bs 8 --lr 1e-3 --n-train 64 \
         --ks 2,4,8,16 --n 3 --filter-size 21 --crop 128 --seeds 0,1,2 --texture brick
 """
-import argparse, platform, statistics, sys, tempfile, time
+import argparse, statistics, sys, tempfile, time
 from pathlib import Path
 import numpy as np
 import torch

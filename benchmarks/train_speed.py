@@ -23,7 +23,7 @@ folder). Results go to benchmarks/results/train_speed.json.
     python benchmarks/train_speed.py                       # both datasets, 128 px, 3 rounds
     python benchmarks/train_speed.py --settings baseline,cache,bf16 --rounds 5
 """
-import argparse, json, platform, statistics, sys, tempfile, time
+import argparse, json, statistics, sys, tempfile, time
 from pathlib import Path
 import numpy as np
 import torch

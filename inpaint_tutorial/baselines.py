@@ -12,7 +12,7 @@ from torch.utils.data import DataLoader
 from .core import check_images
 from .losses import mean_filter, riad_loss, msgms_anomaly_map
 from .unet import PRESETS, unet_from_preset
-from .method import Detection, evaluating, forward_chunked, Settings, setting, Stage, Method, register_method
+from .method import Detection, evaluating, forward_chunked, setting, Stage, Method, register_method
 from .inpainting import image_score, MapSettings
 
 # %% auto #0

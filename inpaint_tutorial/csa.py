@@ -15,7 +15,7 @@ from .core import check_images
 from .losses import msgms_anomaly_map, ssim_map, mean_filter
 from .masks import batch_grid_masks
 from .unet import PRESETS, unet_from_preset
-from .method import (Detection, evaluating, model_config, Settings, SettingsError, setting, Stage, Method,
+from .method import (Detection, evaluating, model_config, SettingsError, setting, Stage, Method,
                                      register_method, Backbone, register_backbone)
 from .inpainting import grid_views, inpaint, image_score, MapSettings
 from .perceptual import FEATURE_NETS, FeatureExtractor, feature_distance

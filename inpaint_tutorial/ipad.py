@@ -15,7 +15,7 @@ from .unet import UNet, PRESETS
 from .masks import batch_grid_masks
 from .losses import ssim_loss, mean_filter
 from .core import check_images
-from .method import (Detection, forward_chunked, evaluating, model_config, build_model, Settings, SettingsError,
+from .method import (Detection, forward_chunked, evaluating, model_config, build_model, SettingsError,
                                      setting, Stage, Method, register_method)
 from .inpainting import inpaint, image_score, grid_views, MapSettings
 from .perlin import synthesize_batch

@@ -4,7 +4,7 @@
 
 # %% ../nbs/04a_method.ipynb #997b53c4
 from __future__ import annotations
-import importlib, importlib.util, math, re
+import functools, importlib, importlib.util, math, re
 from pathlib import Path
 from collections import namedtuple
 from contextlib import contextmanager
@@ -233,14 +233,15 @@ class Backbone:
     presets:dict # preset name -> constructor keyword arguments
     build:Callable # (preset, channels) -> nn.Module (mask-aware or not, see `takes_mask`)
 
-def library_modules() -> list[str]:
-    "The package's modules in chapter order: each names the notebook it was exported from in its first lines (nbdev writes it)."
+@functools.lru_cache(maxsize=None)
+def library_modules() -> tuple[str, ...]:
+    "The package's modules in chapter order: each names the notebook it was exported from in its first lines (nbdev writes it); read once."
     found = []
     for folder in importlib.util.find_spec(PACKAGE).submodule_search_locations:
         for py in Path(folder).glob("*.py"):
             m = re.search(r"File to edit: \.\./nbs/(\d+)([a-z]?)_", py.read_text(encoding="utf-8")[:400])
             if m: found.append(((int(m[1]), m[2]), f"{PACKAGE}.{py.stem}"))
-    return [name for _, name in sorted(found)]
+    return tuple(name for _, name in sorted(found))
 
 _LOADED = []   # becomes [True] once every module of the package has been imported
 

@@ -158,7 +158,7 @@ class PatchCoreSettings(Settings):
     proj_dim:int = setting(128, "random projection of the patch features for the coreset selection (0: none)", lo=0, hi=4096)
     max_bank_mb:int = setting(4096, "memory for the patches before the coreset; more are subsampled at random, with a warning", lo=16, hi=2**20)
     search:str = setting("exact", "nearest-neighbour search: exact (blocked matrix products) or hnsw (faiss-cpu's HNSW graph, "
-                         "approximate, about 3x faster at a 1% bank)", choices=("exact", "hnsw"))
+                         "approximate; image scores kept exact)", choices=("exact", "hnsw"))
     reweight:bool = setting(False, "reweight the image score by how isolated its nearest bank vector is (eq. 7, b = 9)")
     sigma:float = setting(4.0, "standard deviation of the Gaussian smoothing of the map, in pixels", lo=0.0, hi=64.0)
     def check(self):

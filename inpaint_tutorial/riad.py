@@ -14,8 +14,8 @@ from .core import check_images
 from .masks import batch_grid_masks
 from .losses import riad_loss, msgms_anomaly_map
 from .inpainting import inpaint, image_score, grid_views, get_score, MapSettings
-from .method import (Detection, forward_chunked, takes_mask, evaluating, Settings, SettingsError, setting, Stage,
-                                     Method, Backbone, register_method, register_backbone, get_backbone)
+from .method import (Detection, forward_chunked, takes_mask, evaluating, SettingsError, setting, Stage,
+                                     Method, register_method, get_backbone)
 
 # %% auto #0
 __all__ = ['METHOD', 'reconstruct', 'detect', 'riad_step', 'RIADSettings', 'Detection', 'forward_chunked', 'takes_mask',
