@@ -4,16 +4,17 @@
 
 # %% ../nbs/20_cli.ipynb #2b25b64f
 from __future__ import annotations
-import argparse, json, sys, time
+import argparse, sys, time
 from dataclasses import fields
 from pathlib import Path
+from typing import Sequence
 from .method import SettingsError, get_method, list_methods, list_backbones, get_backbone, parse_setting
-from .training import dist_info, AUGMENTS
+from .training import dist_info, TrainSettings
 from . import pipeline
 
 # %% auto #0
-__all__ = ['DEMO_DATASET', 'CLIError', 'add_settings_flags', 'settings_from_args', 'method_in', 'cmd_train', 'cmd_evaluate',
-           'cmd_predict', 'cmd_demo', 'cmd_methods', 'image_size', 'build_parser', 'main']
+__all__ = ['DEMO_DATASET', 'DEMO_RUN', 'CLIError', 'add_settings_flags', 'settings_from_args', 'method_in', 'cmd_train',
+           'cmd_evaluate', 'cmd_predict', 'cmd_demo', 'cmd_methods', 'image_size', 'build_parser', 'main']
 
 # %% ../nbs/20_cli.ipynb #7765b87f
 class CLIError(Exception):
@@ -26,23 +27,33 @@ def _typed(cls:type, name:str):
     parse.__name__ = name
     return parse
 
-def _fmt(v) -> str: return ",".join(map(str, v)) if isinstance(v, tuple) else str(v).lower() if isinstance(v, bool) else str(v)
+def _fmt(v) -> str: return ",".join(map(str, v)) if isinstance(v, tuple) else str(v).lower() if isinstance(v, (bool, type(None))) else str(v)
 
-def add_settings_flags(parser:argparse.ArgumentParser, method) -> None:
-    "One flag per field of `method.Settings`, with its docs, default and valid values as the help."
-    g = parser.add_argument_group(f"settings of --method {method.name}",
-                                  "other methods have other settings: inpaint-tutorial methods NAME lists them")
-    taken = set(parser._option_string_actions)
-    for row, f in zip(method.Settings.describe(), fields(method.Settings)):
-        if "--" + f.name.replace("_", "-") in taken:
-            raise ValueError(f"setting {f.name!r} of method {method.name!r} clashes with the command line's own --{f.name.replace('_', '-')}: rename it")
-        g.add_argument("--" + f.name.replace("_", "-"), dest=f"setting_{f.name}", type=_typed(method.Settings, f.name), default=None,
-                       metavar=row["type"].upper(), help=f"{row['doc']} (default {_fmt(row['default'])}; {row['valid']})")
+def add_settings_flags(parser:argparse.ArgumentParser, source, # a method (its `Settings`) or a settings record class (`TrainSettings`)
+                       *, prefix:str="setting", # the flags' values land in args.<prefix>_<field>
+                       defaults:dict|None=None, # this command's defaults, where they differ from the record's
+                       only:Sequence[str]|None=None, # just these fields
+                      ) -> None:
+    "One flag per field of a settings record, with its docs, default and valid values as the help; a bool flag alone means true."
+    cls, name = getattr(source, "Settings", source), getattr(source, "name", None)
+    g = parser.add_argument_group(f"settings of --method {name}" if name else "the run",
+                                  "other methods have other settings: inpaint-tutorial methods NAME lists them" if name else None)
+    taken, defaults = set(parser._option_string_actions), defaults or {}
+    for row, f in zip(cls.describe(), fields(cls)):
+        if only is not None and f.name not in only: continue
+        flag = "--" + (f.metadata.get("flag") or f.name).replace("_", "-")
+        if flag in taken: raise ValueError(f"setting {f.name!r} of {name or cls.__name__} clashes with the command line's own {flag}: rename it")
+        choices = f.metadata.get("choices")
+        g.add_argument(flag, dest=f"{prefix}_{f.name}", type=_typed(cls, f.name), default=None,
+                       metavar="{" + ",".join(choices) + "}" if choices else row["type"].upper(),
+                       help=f"{row['doc']} (default {_fmt(defaults.get(f.name, row['default']))}; {row['valid']})",
+                       **(dict(nargs="?", const="true") if row["type"] == "bool" else {}))
 
-def settings_from_args(method, args:argparse.Namespace):
-    "The method's settings record with the flags given on the command line."
-    given = {f.name: getattr(args, f"setting_{f.name}") for f in fields(method.Settings) if getattr(args, f"setting_{f.name}", None) is not None}
-    return method.Settings(**given)
+def settings_from_args(source, args:argparse.Namespace, *, prefix:str="setting", defaults:dict|None=None):
+    "The settings record (a method's, or `TrainSettings`) with the flags given on the command line over `defaults`."
+    cls = getattr(source, "Settings", source)
+    given = {f.name: v for f in fields(cls) if (v := getattr(args, f"{prefix}_{f.name}", None)) is not None}
+    return cls(**{**(defaults or {}), **given})
 
 def method_in(argv:list[str], default:str="riad") -> str:
     "The value of --method in `argv` (the first pass)."
@@ -57,19 +68,15 @@ def _print_metrics(res:dict):
     flag = f" (flag-all {res['f1_flag_all']:.4f})" if "f1_flag_all" in res else ""
     print("  ".join(f"{k} {res[k]:.4f}" for k in keys) + flag + f"  ({res['n_test']} test images, {res['n_anomalous']} anomalous)")
 
-def _levers(args) -> dict:
-    "fit's speed levers from --precision, --channels-last and --compile (unset: fit's defaults)."
-    amp = {"auto": None, "fp32": False, "bf16": True}[getattr(args, "precision", "auto")]
-    cl = {"auto": None, "on": True, "off": False}[getattr(args, "channels_last", "auto")]
-    return dict(amp=amp, channels_last=cl, compile=getattr(args, "compile", False))
+def _run(args) -> TrainSettings:
+    "The run's settings from the command line, over the subcommand's defaults."
+    return settings_from_args(TrainSettings, args, prefix="run", defaults=getattr(args, "run_defaults", None))
 
 def cmd_train(args) -> int:
     "Train a method on a dataset's normal training images, then evaluate on its test split (rank 0)."
     method = get_method(args.method)
-    r = pipeline.train(method, settings_from_args(method, args), args.dataset, size=args.size, out=args.out, n_epochs=args.epochs,
-                       bs=args.bs, lr=args.lr, seed=args.seed, device=args.device, val_fraction=args.val_fraction, patience=args.patience,
-                       resume=args.resume, evaluate_test=not args.no_eval, progress=not args.quiet, max_steps=args.steps_per_epoch,
-                       max_minutes=args.budget_minutes, augment=args.augment, **_levers(args))
+    r = pipeline.train(method, settings_from_args(method, args), args.dataset, size=args.size, out=args.out, run=_run(args),
+                       device=args.device, resume=args.resume, evaluate_test=not args.no_eval, progress=not args.quiet)
     if dist_info()[0] != 0: return 0          # under torchrun only rank 0 reports
     print(f"trained {method.name} on {args.dataset}: best epoch {r['history']['best_epoch']}, checkpoint {(Path(args.out) / 'best').resolve()}")
     if r["metrics"] is not None: _print_metrics(r["metrics"])
@@ -78,23 +85,25 @@ def cmd_train(args) -> int:
 def cmd_evaluate(args) -> int:
     "Evaluate a checkpoint on a dataset's test split."
     res = pipeline.evaluate_checkpoint(args.checkpoint, args.dataset, out=args.out, size=args.size, method=args.method,
-                                       device=args.device, seed=args.seed, bs=args.bs, score=args.score)
+                                       device=args.device, seed=_run(args).seed, bs=_run(args).bs, score=args.score)
     _print_metrics(res)
     print(f"evaluation written to {Path(args.out).resolve()} (metrics.json, scores.csv, roc.png, gallery.png)")
     return 0
 
 def cmd_predict(args) -> int:
     "Anomaly maps (PNG) and scores (CSV) for images or folders of images."
-    rows = pipeline.predict(pipeline.load(args.checkpoint, method=args.method), args.inputs, args.out, device=args.device, seed=args.seed, bs=args.bs)
+    rows = pipeline.predict(pipeline.load(args.checkpoint, method=args.method), args.inputs, args.out, device=args.device,
+                            seed=_run(args).seed, bs=_run(args).bs)
     out = Path(args.out)
     print(f"{len(rows)} images scored: {(out / 'scores.csv').resolve()}, maps in {(out / 'maps').resolve()}")
     return 0
 
 DEMO_DATASET = "synthetic:n_test=240"   # 120 normal and 120 defective test crops: five times the dataset's default 48 (see the prose above it)
+DEMO_RUN = dict(n_epochs=30, patience=1000)   # 30 epochs, no early stopping
 
 def cmd_demo(args) -> int:
     "Train a small RIAD on SyntheticDefects on this machine, evaluate it on 240 test images, and write a report folder."
-    args.dataset, args.method, args.resume, args.no_eval, args.val_fraction, args.patience = DEMO_DATASET, "riad", False, False, 0.2, 1000
+    args.dataset, args.method, args.resume, args.no_eval = DEMO_DATASET, "riad", False, False
     t0 = time.perf_counter()
     cmd_train(args)
     print(f"demo report written to {Path(args.out).resolve()} in {time.perf_counter() - t0:.0f} s "
@@ -118,22 +127,6 @@ def cmd_methods(args) -> int:
     return 0
 
 # %% ../nbs/20_cli.ipynb #615f04ac
-def _int_in(lo:int, hi:int|None=None):
-    def parse(value:str) -> int:
-        try: v = int(value)
-        except ValueError: raise argparse.ArgumentTypeError(f"expected an integer, got {value!r}") from None
-        if v < lo or (hi is not None and v > hi): raise argparse.ArgumentTypeError(f"must be in [{lo}, {hi if hi is not None else 'inf'}), got {v}" if hi is None else f"must be in [{lo}, {hi}], got {v}")
-        return v
-    return parse
-
-def _float_in(lo:float, hi:float):
-    def parse(value:str) -> float:
-        try: v = float(value)
-        except ValueError: raise argparse.ArgumentTypeError(f"expected a number, got {value!r}") from None
-        if not lo <= v < hi: raise argparse.ArgumentTypeError(f"must be in [{lo}, {hi}), got {v}")
-        return v
-    return parse
-
 def image_size(value:str) -> int|tuple[int, int]:
     "A command-line image size: N (an N x N square) or WIDTHxHEIGHT (e.g. 448x192, a wide part); returns N or (H, W)."
     try: nums = [int(v) for v in value.lower().split("x")]
@@ -142,27 +135,15 @@ def image_size(value:str) -> int|tuple[int, int]:
         raise argparse.ArgumentTypeError(f"expected N or WIDTHxHEIGHT with every side in [16, 4096], got {value!r}")
     return nums[0] if len(nums) == 1 else (nums[1], nums[0])
 
-def _common(p, size:int|None=64, out:str="runs/riad", size_help:str|None=None):
+def _common(p, size:int|None=64, out:str="runs/riad", size_help:str|None=None, run:dict|None=None):
+    "--size, --device, --out; the run's flags (all of `TrainSettings` with `run` as this command's defaults; else --seed and --bs)."
     if size_help or size: p.add_argument("--size", type=image_size, default=size, metavar="N|WxH",
                                          help=size_help or f"image size: N for N x N, or WIDTHxHEIGHT such as 448x192 (default {size})")
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:N or mps (default: the best available)")
-    p.add_argument("--seed", type=_int_in(0, 2**32 - 1), default=0, help="seed of the data split, masks and training (default 0)")
     p.add_argument("--out", default=out, help=f"output folder (default {out})")
-    p.add_argument("--bs", type=_int_in(1, 4096), default=8, help="batch size (default 8)")
-
-def _training(p, epochs):
-    p.add_argument("--epochs", type=_int_in(1, 100000), default=epochs, help=f"training epochs (default {epochs})")
-    p.add_argument("--lr", type=_float_in(1e-8, 1.0), default=1e-3, help="Adam learning rate (default 1e-3)")
-    p.add_argument("--steps-per-epoch", type=_int_in(1), default=None, help="cap on steps per epoch (smoke runs)")
-    p.add_argument("--budget-minutes", type=_float_in(1e-4, 1e6), default=None,
-                   help="wall-clock budget of the training in minutes: no epoch starts that would end past it (default: none)")
-    p.add_argument("--precision", choices=["auto", "fp32", "bf16"], default="auto",
-                   help="bf16: bfloat16 autocast; auto: bf16 on CUDA and on CPUs with native bfloat16, else fp32 (default auto)")
-    p.add_argument("--channels-last", choices=["auto", "on", "off"], default="auto", help="channels-last memory layout (default auto: fit's choice)")
-    p.add_argument("--compile", action="store_true", help="train through torch.compile (slower start, faster steps)")
-    p.add_argument("--augment", choices=AUGMENTS, default="none",
-                   help="random flips and/or shifts of the training images (default none; flips suit textures, not always aligned parts)")
-    p.add_argument("--quiet", action="store_true", help="no progress output")
+    if run is not None: p.add_argument("--quiet", action="store_true", help="no progress output")
+    add_settings_flags(p, TrainSettings, prefix="run", defaults=run, only=None if run is not None else ("seed", "bs"))
+    p.set_defaults(run_defaults=run)
 
 def build_parser(method:str="riad", # the method whose settings flags `train` gets
                 ) -> argparse.ArgumentParser:
@@ -171,16 +152,14 @@ def build_parser(method:str="riad", # the method whose settings flags `train` ge
                                 description="Inpainting-based visual anomaly detection: the inpaint_tutorial command-line tool.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
     d = sub.add_parser("demo", help="train and evaluate a small RIAD on the built-in dataset; write a report folder")
-    _common(d, size=128, out="reports/demo"); _training(d, epochs=30)
+    _common(d, size=128, out="reports/demo", run=DEMO_RUN)
     d.set_defaults(func=cmd_demo)
     t = sub.add_parser("train", help="train a method on a dataset, then evaluate it (works under torchrun)")
     t.add_argument("--dataset", required=True, help=pipeline.DATASET_SPECS)
     t.add_argument("--method", default="riad", help=f"one of {', '.join(list_methods())} (default riad); 'help' lists them")
-    t.add_argument("--val-fraction", type=_float_in(0.0, 0.9), default=0.2, help="normal images held out for validation (default 0.2)")
-    t.add_argument("--patience", type=_int_in(1), default=20, help="early-stopping patience in epochs (default 20)")
     t.add_argument("--resume", action="store_true", help="continue from OUT/last (finished stages are skipped)")
     t.add_argument("--no-eval", action="store_true", help="skip the evaluation on the test split")
-    _common(t); _training(t, epochs=20)
+    _common(t, run={})
     add_settings_flags(t, get_method(method))
     t.set_defaults(func=cmd_train)
     e = sub.add_parser("evaluate", help="evaluate a checkpoint on a dataset's test split")

@@ -103,15 +103,20 @@ def setting(default, # the default; its type is the field's type: bool, int, flo
             *, choices:Sequence|None=None, # the valid values of a str field
             lo:float|None=None, hi:float|None=None, # inclusive bounds of a number (of every item of a tuple)
             odd:bool=False, # an int that must be odd
+            kind:type|None=None, # the type of an optional field, whose default is None ("not set": no budget, no cap)
+            flag:str|None=None, # the command-line flag, when it is not the field's name (e.g. "epochs" for n_epochs)
            ):
     "A settings field with its default, its docs and its valid values."
-    return field(default=default, metadata=dict(doc=doc, choices=tuple(choices) if choices is not None else None, lo=lo, hi=hi, odd=odd))
+    if (default is None) != (kind is not None): raise TypeError("an optional setting has the default None and a kind; others have neither")
+    return field(default=default, metadata=dict(doc=doc, choices=tuple(choices) if choices is not None else None, lo=lo, hi=hi, odd=odd,
+                                                 kind=kind, flag=flag))
 
-def _kind(f) -> type: return type(f.default)
+def _kind(f) -> type: return f.metadata.get("kind") or type(f.default)
 
 def valid_text(f) -> str:
     "The valid values of settings field `f`, in words."
     md, kind = f.metadata, _kind(f)
+    if md.get("kind"): return valid_text(field(default=kind(), metadata={**md, "kind": None})) + " or none"
     if md.get("choices"): return "one of " + ", ".join(map(repr, md["choices"]))
     rng = f"in [{md['lo'] if md.get('lo') is not None else '-inf'}, {md['hi'] if md.get('hi') is not None else 'inf'}]"
     if kind is bool: return "true or false"
@@ -135,6 +140,7 @@ def check_field(cls:type, # a Settings subclass
     "Check one settings value against its field; raise `SettingsError` naming the field and its valid values."
     f = {f.name: f for f in fields(cls)}[name]
     kind = _kind(f)
+    if value is None and f.metadata.get("kind"): return None
     if kind is bool:
         if not isinstance(value, (bool, np.bool_)): raise SettingsError(f"{name} must be true or false, got {value!r}")
         return bool(value)
@@ -148,8 +154,10 @@ def check_field(cls:type, # a Settings subclass
     return value
 
 def parse_setting(cls:type, name:str, text:str):
-    "A settings value from command-line text ('2,4,8' for a tuple, 'true' / 'false' for a bool), checked."
-    kind = _kind({f.name: f for f in fields(cls)}[name])
+    "A settings value from command-line text ('2,4,8' for a tuple, 'true' / 'false' for a bool, 'none' for an unset optional), checked."
+    f = {f.name: f for f in fields(cls)}[name]
+    kind = _kind(f)
+    if f.metadata.get("kind") and text.lower() == "none": return None
     try:
         if kind is bool:
             if text.lower() not in ("true", "false", "1", "0", "yes", "no"): raise ValueError
@@ -157,7 +165,7 @@ def parse_setting(cls:type, name:str, text:str):
         elif kind is tuple: value = [int(v) for v in text.split(",")]
         elif kind in (int, float): value = kind(text)
         else: value = text
-    except ValueError: raise SettingsError(f"{name} must be {valid_text({f.name: f for f in fields(cls)}[name])}, got {text!r}") from None
+    except ValueError: raise SettingsError(f"{name} must be {valid_text(f)}, got {text!r}") from None
     return check_field(cls, name, value)
 
 class Settings:
@@ -177,6 +185,9 @@ class Settings:
         unknown = sorted(set(d) - set(names))
         if unknown: raise SettingsError(f"unknown setting(s) {', '.join(unknown)} for {cls.__name__}: valid are {', '.join(names)}")
         return cls(**d)
+    def updated(self, **changes):
+        "A copy with `changes` (field names), checked like a new record; an unknown name is refused, naming the valid ones."
+        return self.from_dict({**self.to_dict(), **changes})
     @classmethod
     def describe(cls) -> list[dict]:
         "One row per field: name, type, default, doc, valid values."

@@ -9,22 +9,23 @@ from pathlib import Path
 from typing import NamedTuple, Sequence
 import numpy as np
 import torch
-from torch import nn
+from torch import nn, Tensor
 from PIL import Image
 from torch.utils.data import DataLoader, Dataset
 from .core import default_device, make_generator, seed_everything, show_images, overlay
-from .data import (SyntheticDefects, SyntheticObjects, MVTecAD, VisA, FolderDataset, ELPV, TEXTURES, list_images, load_image, resize_image,
+from .data import (Sample, SyntheticDefects, SyntheticObjects, MVTecAD, VisA, FolderDataset, ELPV, TEXTURES, list_images, load_image, resize_image,
                                    InMemory, decoded_bytes, cache_budget)
 from .method import Method, Settings, SettingsError, get_method, method_from_config, check_size
-from .training import fit_method, load_checkpoint, dist_info
+from .training import TrainSettings, train_settings, fit_method, load_checkpoint, dist_info
 from .metrics import evaluate as score_metrics, PixelAccumulator, image_auroc, MAX_PIXELS
 
 # %% auto #0
-__all__ = ['DATASET_SPECS', 'open_dataset', 'evaluate', 'AspectWarning', 'warn_aspect', 'train', 'Loaded', 'load',
+__all__ = ['DATASET_SPECS', 'open_dataset', 'GalleryItem', 'Detections', 'detection_batches', 'detect_dataset',
+           'detection_metrics', 'write_report', 'evaluate', 'AspectWarning', 'warn_aspect', 'train', 'Loaded', 'load',
            'rescore_settings', 'evaluate_checkpoint', 'predict']
 
 # %% ../nbs/19_pipeline.ipynb #520eed47
-DATASET_SPECS = ("synthetic[:TEXTURE][,n_train=N,n_test=N], objects[:TEXTURE][,n_train=N,n_test=N], mvtec:ROOT/CATEGORY, visa:ROOT/OBJECT, "
+DATASET_SPECS = ("synthetic[:TEXTURE][,n_train=N,n_test=N,crop=N], objects[:TEXTURE][,n_train=N,n_test=N,crop=N], mvtec:ROOT/CATEGORY, visa:ROOT/OBJECT, "
                  "folder:normal=DIR[,abnormal=DIR][,masks=DIR][,normal_test=DIR], elpv[:types=mono|poly,max_train=N,max_test=N]")
 
 def _options(text:str, allowed:dict, spec:str) -> dict:
@@ -38,11 +39,11 @@ def _options(text:str, allowed:dict, spec:str) -> dict:
     return out
 
 def _embedded(rest:str, spec:str, default:str) -> dict:
-    "The texture and the n_train / n_test options of an embedded dataset's spec: 'brick', 'n_test=240', 'brick,n_test=240'."
+    "The texture and the n_train / n_test / crop options of an embedded dataset's spec: 'brick', 'n_test=240', 'brick,crop=256'."
     first, _, more = rest.partition(",")
     if "=" in first: first, more = "", rest
     if first and first not in TEXTURES: raise ValueError(f"unknown texture {first!r} in {spec!r}: choose one of {', '.join(TEXTURES)}")
-    return dict(texture=first or default) | _options(more, dict(n_train=int, n_test=int), spec)
+    return dict(texture=first or default) | _options(more, dict(n_train=int, n_test=int, crop=int), spec)
 
 def open_dataset(spec:str, # dataset spec, see DATASET_SPECS
                  split:str, # "train" or "test"
@@ -78,15 +79,100 @@ def _figure_roc(scores, labels, path:Path, title:str):
     ax.set(xlabel="false positive rate", ylabel="true positive rate", title=title); ax.legend(loc="lower right")
     fig.tight_layout(); fig.savefig(path, dpi=100); plt.close(fig)
 
-def _figure_gallery(rows:list, path:Path, vmax:float):
-    "rows: (image, recon, amap, mask, title) tuples."
+class GalleryItem(NamedTuple):
+    "One test image of a report's gallery."
+    score: float
+    image: Tensor # (C,H,W)
+    recon: Tensor # (C,H,W): the reconstruction view the method's galleries show
+    amap: Tensor # (1,H,W)
+    mask: Tensor # (1,H,W) ground truth
+    defect: str # "good" for a normal image
+
+def _figure_gallery(items:list[GalleryItem], path:Path, vmax:float):
     import matplotlib.pyplot as plt
     cells, titles = [], []
-    for image, recon, amap, mask, title in rows:
-        cells += [image, recon, overlay(image, amap, 0.5, vmin=0, vmax=vmax), mask]
-        titles += [title, "reconstruction", "anomaly map", "ground truth"]
+    for it in items:
+        cells += [it.image, it.recon, overlay(it.image, it.amap, 0.5, vmin=0, vmax=vmax), it.mask]
+        titles += [f"{it.defect} {it.score:.3f}", "reconstruction", "anomaly map", "ground truth"]
     fig = show_images(cells, ncols=4, titles=titles, size=2.0)
     fig.savefig(path, dpi=90); plt.close(fig)
+
+class Detections(NamedTuple):
+    "A method's detections on a whole dataset (`detect_dataset`): what the metrics and the report are computed from."
+    scores: np.ndarray # (N,) image scores
+    labels: np.ndarray # (N,) 1 = anomalous
+    paths: list # (N,) the images' sources
+    defects: list # (N,) defect kinds, "good" for normal images
+    maps: Tensor|None # (N,1,H,W) anomaly maps, when kept
+    masks: Tensor|None # (N,1,H,W) ground truth, when the maps are kept
+    pixels: PixelAccumulator|None # the pixel metrics' streaming accumulator, when the maps were too many to keep
+    gallery: list # the highest-scoring `GalleryItem`s, best first
+    seconds_per_image: float
+
+def detection_batches(method:Method, settings:Settings, model:nn.Module, ds:Dataset,
+                      *, device=None, seed:int=0, # the masks of every batch come from one random stream seeded `seed`
+                      bs:int=16, detect=None, # detect(model, images, settings, *, generator) -> Detection; None: the method's
+                     ):
+    "(batch, detection) for every batch of `ds`, in order: the one loop over a dataset that the report, `predict` and the benchmarks share."
+    device = default_device(device)
+    model = model.to(device).eval()
+    g = make_generator(seed)
+    for batch in DataLoader(ds, batch_size=bs):
+        yield batch, (detect or method.detect)(model, batch.image.to(device), settings, generator=g)
+
+def detect_dataset(method:Method, settings:Settings, model:nn.Module,
+                   ds:Dataset, # a test split (samples with image, mask, label, defect, path)
+                   *, device=None, seed:int=0, bs:int=16, detect=None, # as for `detection_batches`
+                   keep_maps:bool|None=None, # keep every map; None: when the dataset has masks and the maps fit MAX_PIXELS
+                   gallery:int=6, # how many of the highest-scoring images to keep for the report
+                  ) -> Detections:
+    "Detect on every image of a dataset: scores, labels, maps (or a streaming pixel accumulator), paths and the gallery's images."
+    h, w = ds.size
+    keep = ds.has_masks and len(ds) * h * w <= MAX_PIXELS if keep_maps is None else keep_maps
+    acc = PixelAccumulator(*method.map_range) if ds.has_masks and not keep else None
+    scores, labels, maps, masks, paths, defects, top = [], [], [], [], [], [], []
+    view = method.preview(settings)
+    t0 = time.perf_counter()
+    for batch, det in detection_batches(method, settings, model, ds, device=device, seed=seed, bs=bs, detect=detect):
+        amap = det.anomaly_map.float().cpu()
+        scores.append(det.score.float().cpu()); labels.append(batch.label); paths += list(batch.path); defects += list(batch.defect)
+        if keep: maps.append(amap); masks.append(batch.mask)
+        if acc is not None: acc.update(amap, batch.mask)
+        top += [GalleryItem(float(det.score[j]), batch.image[j], det.recon[j, view].cpu(), amap[j], batch.mask[j], batch.defect[j])
+                for j in range(len(amap)) if gallery]
+        top = sorted(top, key=lambda r: -r.score)[:gallery]   # keep the highest-scoring few
+    secs = time.perf_counter() - t0
+    return Detections(torch.cat(scores).numpy(), torch.cat(labels).numpy(), paths, defects, torch.cat(maps) if keep else None,
+                      torch.cat(masks) if keep else None, acc, top, secs / len(paths))
+
+def detection_metrics(det:Detections, method:Method, settings:Settings) -> dict:
+    "The metrics of `06_metrics` for a dataset's detections (pixel metrics when it has masks: exact, or binned and bounded), with what they mean."
+    if det.maps is not None: res = score_metrics(det.scores, det.labels, det.maps, det.masks)
+    else:
+        res = score_metrics(det.scores, det.labels)
+        if det.pixels is not None:
+            acc = det.pixels
+            res.update(pixel_auroc=acc.auroc(), aupro=acc.aupro(), pixel_metrics="binned",
+                       pixel_auroc_error_bound=acc.auroc_error_bound(), aupro_error_bound=acc.aupro_error_bound())
+    region, labels = getattr(settings, "score_region", None), det.labels
+    res.update(n_test=int(len(labels)), n_anomalous=int(labels.sum()), seconds_per_image=round(det.seconds_per_image, 4),
+               image_score=f"max of the {method.score_of}" + {"valid": " over the positions whose whole filter window lies inside the image",
+                                                              "full": " over the whole map"}.get(region, ""),
+               f1_max_note="threshold chosen on the test set (oracle)",
+               f1_flag_all=round(2 * float(labels.mean()) / (1 + float(labels.mean())), 4))   # F1 of flagging every image: the floor F1-max must beat
+    return res
+
+def write_report(res:dict, # from `detection_metrics`
+                 det:Detections, out:str|Path, # report folder (created)
+                 title:str="") -> None:
+    "metrics.json, scores.csv, roc.png and gallery.png (the four highest-scoring images and two normal ones) in `out`."
+    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    (out / "metrics.json").write_text(json.dumps(res, indent=2))
+    with open(out / "scores.csv", "w", newline="") as fh:
+        csv.writer(fh).writerows([("image", "label", "score")] + [(p, int(l), f"{float(v):.8f}") for p, l, v in zip(det.paths, det.labels, det.scores)])
+    _figure_roc(det.scores, det.labels, out / "roc.png", title or "ROC")
+    items = det.gallery[:4] + [it for it in det.gallery if it.defect == "good"][:2]
+    _figure_gallery(items, out / "gallery.png", vmax=float(max(it.score for it in det.gallery)))
 
 def evaluate(method:Method, settings:Settings, model:nn.Module,
              test_ds:Dataset, # a test split (samples with image, mask, label, defect, path)
@@ -94,47 +180,9 @@ def evaluate(method:Method, settings:Settings, model:nn.Module,
              *, device=None, seed:int=0, # seed of the detector's masks
              bs:int=16, title:str="") -> dict: # the metrics, as written to metrics.json
     "Detect on every test image, compute the metrics, write metrics.json, scores.csv, roc.png and gallery.png into `out`."
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    device = default_device(device)
-    model = model.to(device).eval()
-    g = make_generator(seed)
-    h, w = test_ds.size
-    keep_maps = test_ds.has_masks and len(test_ds) * h * w <= MAX_PIXELS
-    acc = PixelAccumulator(*method.map_range) if test_ds.has_masks and not keep_maps else None
-    scores, labels, maps, masks, gallery, paths = [], [], [], [], [], []
-    view = method.preview(settings)
-    t0 = time.perf_counter()
-    for batch in DataLoader(test_ds, batch_size=bs):
-        det = method.detect(model, batch.image.to(device), settings, generator=g)
-        amap = det.anomaly_map.float().cpu()
-        scores.append(det.score.float().cpu()); labels.append(batch.label); paths += list(batch.path)
-        if keep_maps: maps.append(amap); masks.append(batch.mask)
-        if acc is not None: acc.update(amap, batch.mask)
-        for j in range(len(amap)):
-            gallery.append((float(det.score[j]), batch.image[j], det.recon[j, view].cpu(), amap[j], batch.mask[j],
-                            f"{batch.defect[j]} {float(det.score[j]):.3f}"))
-        gallery = sorted(gallery, key=lambda r: -r[0])[:6]   # keep the highest-scoring few
-    secs = time.perf_counter() - t0
-    scores, labels = torch.cat(scores).numpy(), torch.cat(labels).numpy()
-    if keep_maps: res = score_metrics(scores, labels, torch.cat(maps), torch.cat(masks))
-    else:
-        res = score_metrics(scores, labels)
-        if acc is not None:
-            res.update(pixel_auroc=acc.auroc(), aupro=acc.aupro(), pixel_metrics="binned",
-                       pixel_auroc_error_bound=acc.auroc_error_bound(), aupro_error_bound=acc.aupro_error_bound())
-    region = getattr(settings, "score_region", None)
-    res.update(n_test=int(len(labels)), n_anomalous=int(labels.sum()), seconds_per_image=round(secs / len(labels), 4),
-               image_score=f"max of the {method.score_of}" + {"valid": " over the positions whose whole filter window lies inside the image",
-                                                              "full": " over the whole map"}.get(region, ""),
-               f1_max_note="threshold chosen on the test set (oracle)",
-               f1_flag_all=round(2 * float(labels.mean()) / (1 + float(labels.mean())), 4))   # F1 of flagging every image: the floor F1-max must beat
-    (out / "metrics.json").write_text(json.dumps(res, indent=2))
-    with open(out / "scores.csv", "w", newline="") as fh:
-        csv.writer(fh).writerows([("image", "label", "score")] + [(p, int(l), f"{float(v):.8f}") for p, l, v in zip(paths, labels, scores)])
-    _figure_roc(scores, labels, out / "roc.png", title or "ROC")
-    normals = [r for r in gallery if "good" in r[5]][:2]
-    rows = [r[1:] for r in (sorted(gallery, key=lambda r: -r[0])[:4] + normals)]
-    _figure_gallery(rows, out / "gallery.png", vmax=float(max(r[0] for r in gallery)))
+    det = detect_dataset(method, settings, model, test_ds, device=device, seed=seed, bs=bs)
+    res = detection_metrics(det, method, settings)
+    write_report(res, det, out, title)
     return res
 
 # %% ../nbs/19_pipeline.ipynb #d949c428
@@ -166,37 +214,35 @@ def train(method:str|Method, # a registered method or its name
           dataset:str, # dataset spec, see DATASET_SPECS
           *, size:int|tuple[int,int]=64, # image size H=W or (H, W)
           out:str|Path="runs/run", # output folder: best/, last/, history.json and the evaluation report
-          n_epochs:int=20, bs:int=8, lr:float=1e-3, seed:int=0, device=None,
-          val_fraction:float=0.2, patience:int=20, resume:bool=False,
+          run:TrainSettings|dict|None=None, # the run's settings (epochs, batch size, lr, seed, budget, ...); None: `TrainSettings()`
+          device=None, resume:bool=False,
           evaluate_test:bool=True, # evaluate on the test split after training
-          max_minutes:float|None=None, # wall-clock budget of the training (see `fit`)
-          augment:str="none", # training augmentation, one of AUGMENTS (see `fit`): flips and shifts suit textures, not always parts
           cache:bool|None=None, # keep the decoded training images in memory; None: when they fit `cache_budget()`
-          amp:bool|None=None, channels_last:bool|None=None, compile:bool=False, # speed levers of `fit` (None: its defaults)
-          progress:bool=True, max_steps:int|None=None) -> dict: # method, settings, model, history, metrics, out, channels, n_train
+          progress:bool=True,
+          **changes, # fields of `TrainSettings` that override `run`: n_epochs=2, max_minutes=3, augment="flip", ...
+         ) -> dict: # method, settings, model, history, metrics, out, channels, n_train
     "Train a method on a dataset's normal training images (all its stages), then evaluate it on the test split."
     method = _method(method); settings = _settings(method, settings)
+    run = train_settings(run, **changes)
     device = default_device(device)
-    seed_everything(seed)
-    train_ds = open_dataset(dataset, "train", size, seed=seed)
+    seed_everything(run.seed)
+    train_ds = open_dataset(dataset, "train", size, seed=run.seed)
     warn_aspect(train_ds)
     settings = method.prepare(settings, train_ds)
     model = method.build(settings, train_ds.channels)
     check_size(method, settings, model, size)
-    test_ds = open_dataset(dataset, "test", size, seed=seed, channels=train_ds.channels) if evaluate_test else None
+    test_ds = open_dataset(dataset, "test", size, seed=run.seed, channels=train_ds.channels) if evaluate_test else None
     out = Path(out)
     config = dict(size=size, channels=train_ds.channels, dataset=dataset)
     if cache is None: cache = not isinstance(train_ds, (SyntheticDefects, SyntheticObjects)) and decoded_bytes(train_ds) <= cache_budget()
     fit_ds = InMemory(train_ds) if cache else train_ds
-    hist = fit_method(method, settings, model, fit_ds, n_epochs=n_epochs, out_dir=out, resume=resume, config=config, bs=bs, lr=lr,
-                      seed=seed, device=device, val_fraction=val_fraction, patience=patience, progress=progress, max_steps=max_steps,
-                      max_minutes=max_minutes, amp=amp, channels_last=channels_last, compile=compile, augment=augment)
+    hist = fit_method(method, settings, model, fit_ds, run, out_dir=out, resume=resume, config=config, device=device, progress=progress)
     result = dict(method=method, settings=settings, model=model, history=hist, metrics=None, out=out, channels=train_ds.channels,
-                  n_train=len(train_ds))
+                  n_train=len(train_ds), run=run)
     if dist_info()[0] != 0: return result
     (out / "history.json").write_text(json.dumps(hist, indent=2))
     if test_ds is not None:
-        result["metrics"] = evaluate(method, settings, model, test_ds, out, device=device, seed=seed, title=f"{method.name} on {dataset}")
+        result["metrics"] = evaluate(method, settings, model, test_ds, out, device=device, seed=run.seed, title=f"{method.name} on {dataset}")
     return result
 
 class Loaded(NamedTuple):
@@ -237,6 +283,12 @@ def evaluate_checkpoint(path:str|Path, # a checkpoint, as for `load`
     test_ds = open_dataset(spec, "test", size, seed=seed, channels=ld.config["channels"])
     return evaluate(ld.method, ld.settings, ld.model, test_ds, out, device=device, seed=seed, bs=bs, title=f"{ld.method.name} on {spec}")
 
+class _Decoded(Dataset):
+    "Decoded images as samples (label 0, no mask) for `detection_batches`."
+    def __init__(self, images:Tensor, files:list): self.images, self.files = images, files
+    def __len__(self): return len(self.files)
+    def __getitem__(self, i): return Sample(self.images[i], torch.zeros(1, *self.images.shape[-2:]), 0, "", str(self.files[i]))
+
 def predict(loaded:Loaded, # from `load`
             inputs:Sequence[str|Path], # image files and/or folders of images
             out:str|Path, # writes out/scores.csv and out/maps/<stem>.png
@@ -250,14 +302,11 @@ def predict(loaded:Loaded, # from `load`
     size, channels = loaded.config["size"], loaded.config["channels"]
     hw = (size, size) if isinstance(size, int) else tuple(size)
     images = torch.stack([resize_image(load_image(f, channels), hw) for f in files])
-    device, g = default_device(device), make_generator(seed)
-    model = loaded.model.to(device).eval()
     out = Path(out); (out / "maps").mkdir(parents=True, exist_ok=True)
     lo, hi = loaded.method.map_range or (None, None)
     rows = []
-    for start in range(0, len(files), bs):
-        det = loaded.method.detect(model, images[start:start + bs].to(device), loaded.settings, generator=g)
-        for f, amap, score in zip(files[start:start + bs], det.anomaly_map.cpu(), det.score.cpu()):
+    for batch, det in detection_batches(loaded.method, loaded.settings, loaded.model, _Decoded(images, files), device=device, seed=seed, bs=bs):
+        for f, amap, score in zip(map(Path, batch.path), det.anomaly_map.cpu(), det.score.cpu()):
             a = amap[0].float()
             if lo is None: lo_, hi_ = float(a.min()), float(a.max()) + 1e-12   # unbounded maps: scaled per image
             else: lo_, hi_ = lo, hi

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy, json, math, os, shutil, time, uuid
 from functools import partial
 from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Callable, NamedTuple, Sequence
 import torch
 import torch.distributed as dist
@@ -16,15 +17,15 @@ from safetensors.torch import save_file, load_file
 from safetensors import safe_open
 from tqdm.auto import tqdm
 from .core import default_device, make_generator
-from .method import MODEL_REGISTRY, Method, Settings, model_config, build_model, method_from_config
+from .method import MODEL_REGISTRY, Method, Settings, setting, model_config, build_model, method_from_config
 
 _all_ = ["MODEL_REGISTRY", "model_config", "build_model"]   # moved to 04a_method; importable from here for one more release
 
 # %% auto #0
-__all__ = ['CKPT_FORMAT', 'AUGMENTS', 'save_checkpoint', 'load_checkpoint', 'dist_info', 'init_distributed', 'epoch_indices',
-           'NonFiniteLossError', 'native_bf16_cpu', 'fast_defaults', 'run_step_factory', 'split_train_val',
-           'augment_batch', 'augmenter', 'fit', 'checkpoint_state', 'fit_method', 'MODEL_REGISTRY', 'model_config',
-           'build_model']
+__all__ = ['CKPT_FORMAT', 'AUGMENTS', 'PRECISIONS', 'RUN_FACTS', 'save_checkpoint', 'load_checkpoint', 'dist_info',
+           'init_distributed', 'epoch_indices', 'NonFiniteLossError', 'native_bf16_cpu', 'fast_defaults',
+           'run_step_factory', 'split_train_val', 'augment_batch', 'augmenter', 'TrainSettings', 'train_settings',
+           'fit', 'checkpoint_state', 'fit_method', 'MODEL_REGISTRY', 'model_config', 'build_model']
 
 # %% ../nbs/05a_training.ipynb #df8459a0
 CKPT_FORMAT = "inpaint_tutorial.checkpoint/1"
@@ -204,6 +205,77 @@ def split_train_val(n:int, val_fraction:float, seed:int) -> tuple[list[int], lis
     if n - n_val < 1: raise ValueError(f"{n} training images are too few for val_fraction={val_fraction}")
     return sorted(perm[n_val:]), sorted(perm[:n_val])
 
+# %% ../nbs/05a_training.ipynb #50ebb18c
+AUGMENTS = ("none", "shift", "flip", "flip+shift") # the named augmentations of `fit` (and `--augment`)
+
+def augment_batch(images:Tensor, # (B,C,H,W)
+                  generator:torch.Generator, # the random stream (CPU)
+                  flips:bool=True, # horizontal and vertical flips, each with probability 1/2 per image
+                  max_shift:float=0.05, # translation of up to this fraction of each side, reflect-filled; 0: none
+                 ) -> Tensor: # (B,C,H,W)
+    "Random flips and shifts of a batch, one draw per image, in one indexing operation (no per-image loop)."
+    if not 0 <= max_shift < 0.5: raise ValueError(f"max_shift must be in [0, 0.5), got {max_shift}")
+    b, _, h, w = images.shape
+    rows, cols = torch.arange(h).expand(b, h), torch.arange(w).expand(b, w)     # the source row / column of every output pixel
+    if flips:
+        rows = torch.where(torch.rand(b, 1, generator=generator) < 0.5, rows.flip(1), rows)
+        cols = torch.where(torch.rand(b, 1, generator=generator) < 0.5, cols.flip(1), cols)
+    py, px = int(max_shift * h), int(max_shift * w)
+    if py or px:
+        rows = rows + torch.randint(-py, py + 1, (b, 1), generator=generator)
+        cols = cols + torch.randint(-px, px + 1, (b, 1), generator=generator)
+        reflect = lambda i, n: (n - 1) - ((n - 1) - i.abs()).abs()                  # ... 2 1 | 0 1 2 ... n-1 | n-2 ...
+        rows, cols = reflect(rows, h), reflect(cols, w)
+    rows, cols = rows.to(images.device), cols.to(images.device)
+    batch = torch.arange(b, device=images.device)[:, None, None]
+    return images.permute(0, 2, 3, 1)[batch, rows[:, :, None], cols[:, None, :]].permute(0, 3, 1, 2)   # channels-last strides
+
+def augmenter(augment:str|Callable|None) -> Callable|None:
+    "`fit`'s augmentation: one of AUGMENTS by name, your own function (images, generator) -> images, or None."
+    if augment is None or callable(augment): return augment
+    if augment not in AUGMENTS: raise ValueError(f"augment must be one of {AUGMENTS} or a function (images, generator) -> images, got {augment!r}")
+    if augment == "none": return None
+    return partial(augment_batch, flips="flip" in augment, max_shift=0.05 if "shift" in augment else 0.0)
+
+# %% ../nbs/05a_training.ipynb #8ef7dd1a
+PRECISIONS = ("auto", "fp32", "bf16") # `TrainSettings.precision`: auto is bf16 where it pays (`fast_defaults`), else fp32
+RUN_FACTS = ("world_size", "opt", "resolved") # what `fit` records in config.json["train"] beside the settings
+
+@dataclass(frozen=True)
+class TrainSettings(Settings):
+    "The options of one training run (a method's own settings are another record): its length, data split, optimiser and speed."
+    n_epochs:int = setting(20, "training epochs; with a budget, a ceiling", lo=1, hi=100_000, flag="epochs")
+    bs:int = setting(8, "batch size", lo=1, hi=4096)
+    lr:float = setting(1e-3, "Adam learning rate", lo=1e-8, hi=1.0)
+    weight_decay:float = setting(1e-5, "Adam weight decay", lo=0.0, hi=1.0)
+    lr_drop_epochs:tuple = setting(None, "epochs after which the learning rate is multiplied by 0.1; none: once, at 5/6 of the epochs "
+                                   "(the paper's 250 of 300); a budget drops it by time instead", kind=tuple, lo=1)
+    val_fraction:float = setting(0.2, "share of the normal training images held out for validation and early stopping", lo=0.0, hi=0.9)
+    patience:int = setting(20, "epochs without validation improvement before stopping", lo=1)
+    max_minutes:float = setting(None, "wall-clock budget of the training: no epoch starts that would end past it; none: no budget",
+                                kind=float, lo=1e-6, hi=1e6, flag="budget-minutes")
+    augment:str = setting("none", "random flips and/or shifts of the training images (flips suit textures, not always aligned parts)",
+                          choices=AUGMENTS)
+    seed:int = setting(0, "seed of the data split, masks and training", lo=0, hi=2**32 - 1)
+    precision:str = setting("auto", "bf16: mixed precision (bfloat16; float16 with loss scaling on GPUs without it); auto: bf16 on CUDA "
+                            "and on CPUs with native bfloat16, else fp32", choices=PRECISIONS)
+    channels_last:str = setting("auto", "channels-last memory layout; auto: where bf16's auto is on", choices=("auto", "on", "off"))
+    compile:bool = setting(False, "train through torch.compile (slower start, faster steps)")
+    num_workers:int = setting(0, "DataLoader worker processes", lo=0, hi=64, flag="workers")
+    max_steps:int = setting(None, "cap on the steps of each epoch (smoke runs); none: every batch", kind=int, lo=1, flag="steps-per-epoch")
+
+def train_settings(settings:TrainSettings|dict|None=None, # a record, a dict such as a checkpoint's config["train"], or None (defaults)
+                   **changes, # fields to change
+                  ) -> TrainSettings:
+    "A checked `TrainSettings`; reads config.json's `train` entry, of this release (facts of the run dropped) or older ones."
+    d = settings.to_dict() if isinstance(settings, Settings) else dict(settings or {})
+    d.update(changes)
+    for k in RUN_FACTS + ("amp_dtype",): d.pop(k, None)
+    if "amp" in d: d["precision"] = {None: "auto", False: "fp32", True: "bf16"}[d.pop("amp")]          # older releases: booleans
+    if d.get("channels_last") in (None, False, True) and "channels_last" in d: d["channels_last"] = {None: "auto", False: "off", True: "on"}[d["channels_last"]]
+    if d.get("lr_drop_epochs") == [] and d.get("max_minutes") is not None: d["lr_drop_epochs"] = None   # budgeted: dropped by time
+    return TrainSettings.from_dict(d)
+
 # %% ../nbs/05a_training.ipynb #7aed4049
 class _Setup(NamedTuple):
     "Where and how one run of `fit` trains."
@@ -218,22 +290,22 @@ class _Setup(NamedTuple):
     world: int
     created_group: bool # `fit` created the process group, so it destroys it
 
-def _setup(model:nn.Module, device, amp:bool|None, channels_last:bool|None, compile:bool) -> _Setup:
+def _setup(model:nn.Module, device, s:TrainSettings) -> _Setup:
     "Step 1 of `fit`: the device (this process's GPU under torchrun), precision, memory layout, DDP wrapper and compilation."
     rank, world, local_rank = dist_info()
     device = default_device(device)
     if world > 1 and device.type == "cuda": device = torch.device("cuda", local_rank)
     created_group = init_distributed(device)
     fast = fast_defaults(device)
-    amp = fast if amp is None else amp
-    channels_last = fast if channels_last is None else channels_last
+    amp = fast if s.precision == "auto" else s.precision == "bf16"
+    channels_last = fast if s.channels_last == "auto" else s.channels_last == "on"
     amp_dtype = torch.float16 if device.type == "cuda" and not torch.cuda.is_bf16_supported() else torch.bfloat16
     scaler = torch.amp.GradScaler("cuda", enabled=amp and amp_dtype == torch.float16 and device.type == "cuda")
     mem = torch.channels_last if channels_last else torch.contiguous_format
     model = model.to(device, memory_format=mem)
     net = model
     if world > 1: net = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
-    if compile: net = torch.compile(net)
+    if s.compile: net = torch.compile(net)
     return _Setup(model, net, device, bool(amp), amp_dtype, scaler, mem, rank, world, created_group)
 
 # %% ../nbs/05a_training.ipynb #1ac5d61d
@@ -293,146 +365,150 @@ def _lr_drop_by_time(optimizer:torch.optim.Optimizer, elapsed:float, budget:floa
     for group in optimizer.param_groups: group["lr"] *= 0.1
     return True
 
-# %% ../nbs/05a_training.ipynb #50ebb18c
-AUGMENTS = ("none", "shift", "flip", "flip+shift") # the named augmentations of `fit` (and `--augment`)
-
-def augment_batch(images:Tensor, # (B,C,H,W)
-                  generator:torch.Generator, # the random stream (CPU)
-                  flips:bool=True, # horizontal and vertical flips, each with probability 1/2 per image
-                  max_shift:float=0.05, # translation of up to this fraction of each side, reflect-filled; 0: none
-                 ) -> Tensor: # (B,C,H,W)
-    "Random flips and shifts of a batch, one draw per image, in one indexing operation (no per-image loop)."
-    if not 0 <= max_shift < 0.5: raise ValueError(f"max_shift must be in [0, 0.5), got {max_shift}")
-    b, _, h, w = images.shape
-    rows, cols = torch.arange(h).expand(b, h), torch.arange(w).expand(b, w)     # the source row / column of every output pixel
-    if flips:
-        rows = torch.where(torch.rand(b, 1, generator=generator) < 0.5, rows.flip(1), rows)
-        cols = torch.where(torch.rand(b, 1, generator=generator) < 0.5, cols.flip(1), cols)
-    py, px = int(max_shift * h), int(max_shift * w)
-    if py or px:
-        rows = rows + torch.randint(-py, py + 1, (b, 1), generator=generator)
-        cols = cols + torch.randint(-px, px + 1, (b, 1), generator=generator)
-        reflect = lambda i, n: (n - 1) - ((n - 1) - i.abs()).abs()                  # ... 2 1 | 0 1 2 ... n-1 | n-2 ...
-        rows, cols = reflect(rows, h), reflect(cols, w)
-    rows, cols = rows.to(images.device), cols.to(images.device)
-    batch = torch.arange(b, device=images.device)[:, None, None]
-    return images.permute(0, 2, 3, 1)[batch, rows[:, :, None], cols[:, None, :]].permute(0, 3, 1, 2)   # channels-last strides
-
-def augmenter(augment:str|Callable|None) -> Callable|None:
-    "`fit`'s augmentation: one of AUGMENTS by name, your own function (images, generator) -> images, or None."
-    if augment is None or callable(augment): return augment
-    if augment not in AUGMENTS: raise ValueError(f"augment must be one of {AUGMENTS} or a function (images, generator) -> images, got {augment!r}")
-    if augment == "none": return None
-    return partial(augment_batch, flips="flip" in augment, max_shift=0.05 if "shift" in augment else 0.0)
-
 # %% ../nbs/05a_training.ipynb #63da9ab9
+class _Loop(NamedTuple):
+    "What one call of `fit` trains with, fixed for the run (step 1 and the parts the epochs share)."
+    r: _Setup
+    s: TrainSettings
+    optimizer: torch.optim.Optimizer
+    sched: torch.optim.lr_scheduler.LRScheduler
+    gen: torch.Generator # masks and k per step: a different stream on every process
+    run_step: Callable # (images, generator) -> loss
+    batches: Callable # (indices, epoch, shuffle) -> a DataLoader over them
+    train_idx: list
+    val_idx: list
+    augment: Callable|None
+    out_dir: Path|None
+    config: dict # recorded in every checkpoint: the caller's config and the run's settings
+    budget: float|None # seconds
+
+@dataclass
+class _State:
+    "What the loop carries from epoch to epoch, and a resumed run restores."
+    start: int = 0
+    best: float = math.inf
+    bad: int = 0 # epochs since the last improvement
+    best_state: dict|None = None # the best epoch's weights, kept in memory
+    hist: dict = field(default_factory=lambda: dict(epochs=[], best_epoch=None, best_val_loss=None, stopped_early=False,
+                                                    stopped_by_budget=False, finished=False, resumed_from=None))
+    dropped: bool = False # the budget's learning-rate drop happened
+    over: bool = False # the budget allows no further epoch
+    t_start: float = 0.0
+
+def _prepare(model, train_ds, step, s:TrainSettings, device, params, opt, out_dir, config) -> _Loop:
+    "Step 1 and what the epochs share: optimiser and schedule, the split, the random stream, the budget check before anything is written."
+    aug = augmenter(s.augment)
+    r = _setup(model, device, s)
+    params = [p for p in r.model.parameters() if p.requires_grad] if params is None else list(params)
+    if not params: raise ValueError("fit was given no parameters to train")
+    optimizer = torch.optim.Adam(params, **{"lr": s.lr, "weight_decay": s.weight_decay, **(opt or {})})
+    drops = [] if s.max_minutes is not None else list(s.lr_drop_epochs or [max(1, round(s.n_epochs * 5 / 6))])
+    sched = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=drops, gamma=0.1)
+    train_idx, val_idx = split_train_val(len(train_ds), s.val_fraction, s.seed)
+    resolved = dict(amp=r.amp, amp_dtype=str(r.amp_dtype).replace("torch.", "") if r.amp else None,
+                    channels_last=r.mem == torch.channels_last, lr_drop_epochs=drops)
+    train = {**s.to_dict(), "world_size": r.world, "opt": dict(opt or {}), "resolved": resolved}
+    def batches(idx, epoch, shuffle):
+        order = [idx[i] for i in epoch_indices(len(idx), epoch, s.seed, r.rank, r.world)] if shuffle else idx
+        return DataLoader(Subset(train_ds, order), batch_size=s.bs, shuffle=False, num_workers=s.num_workers)
+    budget = None if s.max_minutes is None else 60.0 * s.max_minutes   # with a budget, the learning rate drops by time, not by epoch
+    lp = _Loop(r, s, optimizer, sched, make_generator(s.seed + 7919 * r.rank), run_step_factory(r.net, r.device, r.amp, r.amp_dtype, step),
+               batches, train_idx, val_idx, aug, Path(out_dir) if out_dir is not None else None, {**(config or {}), "train": train}, budget)
+    if budget is not None:
+        est = _epoch_estimate(r.model, train_ds, train_idx, val_idx, step, s.bs, r.device, r.mem, r.amp, r.amp_dtype)
+        if est > budget: raise ValueError(f"a budget of {s.max_minutes:g} min is too short for one epoch: one epoch of {len(train_idx)} training "
+                                          f"images (+ {len(val_idx)} validation) takes about {est / 60:.1f} min here (timed on a probe batch)")
+    return lp
+
+def _resume(lp:_Loop) -> _State:
+    "The state of the run in out_dir/last, with the model, optimiser and random stream restored; a fresh state if there is none."
+    if not ((lp.out_dir / "last").exists() or list(lp.out_dir.glob(".last.old-*"))): return _State()
+    _, _, st = load_checkpoint(lp.out_dir / "last", lp.r.model, optimizer=lp.optimizer, generator=lp.gen, device=lp.r.device)
+    lp.sched.last_epoch = st["epoch"] + 1   # the optimizer already holds the scheduled lr; the schedule only needs its epoch count
+    return _State(start=st["epoch"] + 1, best=st["best"], bad=st["bad_epochs"], hist={**st["history"], "resumed_from": st["epoch"]})
+
+def _run_epoch(lp:_Loop, st:_State, epoch:int, progress:bool) -> dict:
+    "Steps 4, 2 and 3 for one epoch: the budget's learning-rate drop, training, the schedule, validation; the history's row."
+    if lp.budget is not None: st.dropped = _lr_drop_by_time(lp.optimizer, time.perf_counter() - st.t_start, lp.budget, st.dropped)
+    t0, r = time.perf_counter(), lp.r
+    r.net.train()
+    bar = tqdm(lp.batches(lp.train_idx, epoch, True), desc=f"epoch {epoch + 1}/{lp.s.n_epochs}", disable=not progress or r.rank != 0, leave=False)
+    train_loss, cnt, spent = _train_epoch(bar, lp.run_step, lp.optimizer, r, lp.gen, epoch=epoch, max_steps=lp.s.max_steps,
+                                          out_dir=lp.out_dir, augment=lp.augment)
+    lr_used = lp.optimizer.param_groups[0]["lr"]
+    lp.sched.step()
+    secs = time.perf_counter() - t0
+    row = dict(epoch=epoch + 1, train_loss=train_loss, lr=lr_used, seconds=round(secs, 3), images_per_s=round(cnt * r.world / secs, 2))
+    if lp.val_idx:
+        tv = time.perf_counter()
+        row["val_loss"] = _val_loss(r.model, lp.run_step, lp.batches(lp.val_idx, epoch, False), r, lp.s.seed)
+        spent["validation"] = time.perf_counter() - tv
+    row["time"] = {k: round(v, 3) for k, v in spent.items()}
+    return row
+
+def _judge(lp:_Loop, st:_State, row:dict) -> bool:
+    "After an epoch: the history, the best weights, early stopping, whether the budget allows another epoch; True if it improved."
+    st.hist["epochs"].append(row)
+    metric = row.get("val_loss", row["train_loss"])
+    if lp.r.world > 1:   # rank 0's value decides for all: BatchNorm buffers differ slightly between processes
+        t = torch.tensor([metric], device=lp.r.device if lp.r.device.type == "cuda" else "cpu"); dist.broadcast(t, 0); metric = t.item()
+    improved = metric < st.best
+    if improved:
+        st.best, st.bad, st.hist["best_epoch"], st.hist["best_val_loss"] = metric, 0, row["epoch"], metric
+        st.best_state = {k: v.detach().clone() for k, v in lp.r.model.state_dict().items()}   # restored at the end
+    else: st.bad += 1
+    if lp.val_idx and st.bad >= lp.s.patience: st.hist["stopped_early"] = True
+    st.over = lp.budget is not None and _over_budget(st.hist["epochs"], time.perf_counter() - st.t_start, lp.budget)
+    st.hist["finished"] = st.hist["stopped_early"] or row["epoch"] == lp.s.n_epochs or st.over
+    return improved
+
+def _save(lp:_Loop, st:_State, row:dict, improved:bool):
+    "Checkpoints after an epoch, on rank 0: best/ when validation improved, last/ (resumable) always."
+    if lp.r.rank != 0 or lp.out_dir is None: return
+    cfg = {**lp.config, "epoch": row["epoch"], "val_loss": row.get("val_loss")}
+    if improved: save_checkpoint(lp.out_dir / "best", lp.r.model, cfg)
+    save_checkpoint(lp.out_dir / "last", lp.r.model, cfg, optimizer=lp.optimizer, generator=lp.gen,
+                    state=dict(epoch=row["epoch"] - 1, best=st.best, bad_epochs=st.bad, history=st.hist))
+
+def _finish(lp:_Loop, st:_State):
+    "The model back in the contiguous layout it is saved in, holding the best epoch's weights (of this call, or of an earlier one)."
+    if lp.r.world > 1: dist.barrier()
+    model = lp.r.model.to(memory_format=torch.contiguous_format)
+    if st.best_state is not None: model.load_state_dict(st.best_state)
+    elif lp.out_dir is not None and (lp.out_dir / "best").exists(): load_checkpoint(lp.out_dir / "best", model, device=lp.r.device)
+
 def fit(model:nn.Module, # model with a `config` dict (for checkpoints)
         train_ds:Dataset, # normal training images: samples with an `.image` (C,H,W) in [0,1]
         step:Callable, # step(model, images, *, generator) -> scalar loss, e.g. `riad_step`
+        settings:TrainSettings|dict|None=None, # the run's settings; None: `TrainSettings()`
         *, params:Sequence|None=None, # the parameters to train; None: all of the model's that require gradients
-        opt:dict|None=None, # Adam keyword arguments that override lr and weight_decay (e.g. betas)
-        n_epochs:int=10, bs:int=8, lr:float=1e-4, weight_decay:float=1e-5,
-        lr_drop_epochs:Sequence[int]|None=None, # epochs after which lr is multiplied by 0.1; None: at 5/6 of n_epochs (paper: 250 of 300)
-        val_fraction:float=0.2, # share of train_ds held out for validation and early stopping (0: none)
-        augment:str|Callable|None=None, # training-batch augmentation: one of AUGMENTS, or (images, generator) -> images; None: none
-        patience:int=20, # epochs without validation improvement before stopping
-        max_minutes:float|None=None, # wall-clock budget of the training: no epoch starts that would end past it; lr x 0.1 at 5/6 of it
-        seed:int=0, device:str|torch.device|None=None,
-        amp:bool|None=None, # mixed precision (bfloat16 where supported, else float16 with loss scaling); None: `fast_defaults`
-        channels_last:bool|None=None, # channels-last memory layout; None: `fast_defaults`
-        compile:bool=False, # train through `torch.compile(model)`
+        opt:dict|None=None, # Adam keyword arguments that override the run's lr and weight_decay (e.g. a stage's betas)
         out_dir:str|Path|None=None, # checkpoints go to out_dir/last and out_dir/best; None: no checkpoints
         resume:bool=False, # continue from out_dir/last if it exists
         config:dict|None=None, # extra settings recorded in the checkpoints' config.json (method, data, ...)
-        num_workers:int=0, progress:bool=True,
-        max_steps:int|None=None, # stop each epoch after this many steps (smoke tests)
+        device:str|torch.device|None=None, progress:bool=True,
+        **changes, # fields of `TrainSettings` that override `settings`: n_epochs=2, bs=8, lr=1e-3, max_minutes=1, ...
        ) -> dict: # history: per-epoch losses, lr, seconds, images/s; best epoch; whether it stopped early
     "Train `model` with `step` on normal images: validation, early stopping, checkpoints, resume, AMP, DDP; returns with the best weights."
-    if n_epochs < 1 or bs < 1: raise ValueError(f"n_epochs and bs must be positive, got n_epochs={n_epochs}, bs={bs}")
+    s = train_settings(settings, **changes)
     if resume and out_dir is None: raise ValueError("resume=True needs out_dir")
     if not callable(step): raise TypeError(f"step must be a function step(model, images, *, generator) -> loss, got {type(step).__name__}")
-    aug = augmenter(augment)
-    r = _setup(model, device, amp, channels_last, compile)                       # step 1
-    model, device, rank, world = r.model, r.device, r.rank, r.world
-    params = [p for p in model.parameters() if p.requires_grad] if params is None else list(params)
-    if not params: raise ValueError("fit was given no parameters to train")
-    optimizer = torch.optim.Adam(params, **{"lr": lr, "weight_decay": weight_decay, **(opt or {})})
-    drops = [] if max_minutes is not None else list(lr_drop_epochs) if lr_drop_epochs is not None else [max(1, round(n_epochs * 5 / 6))]
-    sched = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=drops, gamma=0.1)
-    train_idx, val_idx = split_train_val(len(train_ds), val_fraction, seed)
-    gen = make_generator(seed + 7919 * rank)   # masks and k per step: a different stream on every process
-    out_dir = Path(out_dir) if out_dir is not None else None
-    run_cfg = {**(config or {}), "train": dict(n_epochs=n_epochs, bs=bs, lr=lr, weight_decay=weight_decay, lr_drop_epochs=drops,
-               val_fraction=val_fraction, patience=patience, seed=seed, world_size=world,
-               augment=augment if isinstance(augment, str) or augment is None else getattr(augment, "__name__", "custom"),
-               opt=dict(opt or {}), max_minutes=max_minutes,
-               amp=r.amp, amp_dtype=str(r.amp_dtype).replace("torch.", "") if r.amp else None, channels_last=r.mem == torch.channels_last)}
-    hist = dict(epochs=[], best_epoch=None, best_val_loss=None, stopped_early=False, stopped_by_budget=False, finished=False, resumed_from=None)
-    start, best, bad, best_state = 0, math.inf, 0, None
-    if resume and out_dir is not None and ((out_dir / "last").exists() or list(out_dir.glob(".last.old-*"))):
-        _, cfg, st = load_checkpoint(out_dir / "last", model, optimizer=optimizer, generator=gen, device=device)
-        start, best, bad, hist = st["epoch"] + 1, st["best"], st["bad_epochs"], st["history"]
-        sched.last_epoch = start   # the optimizer already holds the scheduled lr; the schedule only needs its epoch count
-        hist["resumed_from"] = st["epoch"]
-    def batches(idx, epoch, shuffle):
-        order = [idx[i] for i in epoch_indices(len(idx), epoch, seed, rank, world)] if shuffle else idx
-        return DataLoader(Subset(train_ds, order), batch_size=bs, shuffle=False, num_workers=num_workers)
-    run_step = run_step_factory(r.net, device, r.amp, r.amp_dtype, step)
-    budget = None if max_minutes is None else 60.0 * max_minutes
-    if budget is not None:
-        if budget <= 0: raise ValueError(f"max_minutes must be positive, got {max_minutes}")
-        # with a budget the learning rate drops by time (below), not by epoch: `drops` is empty
-        est = _epoch_estimate(model, train_ds, train_idx, val_idx, step, bs, device, r.mem, r.amp, r.amp_dtype)
-        if est > budget: raise ValueError(f"a budget of {max_minutes:g} min is too short for one epoch: one epoch of {len(train_idx)} training "
-                                          f"images (+ {len(val_idx)} validation) takes about {est / 60:.1f} min here (timed on a probe batch)")
-    t_start, dropped, over = time.perf_counter(), False, False
+    lp = _prepare(model, train_ds, step, s, device, params, opt, out_dir, config)          # step 1
+    st = _resume(lp) if resume else _State()
+    st.t_start = time.perf_counter()
     try:
-        for epoch in range(start, n_epochs):
-            if hist["stopped_early"]: break
-            if over: hist["stopped_by_budget"] = True; break                    # step 4, decided at the end of the last epoch
-            if budget is not None: dropped = _lr_drop_by_time(optimizer, time.perf_counter() - t_start, budget, dropped)
-            t0 = time.perf_counter()
-            r.net.train()
-            bar = tqdm(batches(train_idx, epoch, True), desc=f"epoch {epoch + 1}/{n_epochs}", disable=not progress or rank != 0, leave=False)
-            train_loss, cnt, spent = _train_epoch(bar, run_step, optimizer, r, gen, epoch=epoch, max_steps=max_steps, out_dir=out_dir,
-                                                  augment=aug)                                                  # step 2
-            lr_used = optimizer.param_groups[0]["lr"]
-            sched.step()
-            secs = time.perf_counter() - t0
-            row = dict(epoch=epoch + 1, train_loss=train_loss, lr=lr_used, seconds=round(secs, 3),
-                       images_per_s=round(cnt * world / secs, 2))
-            if val_idx:
-                tv = time.perf_counter()
-                row["val_loss"] = _val_loss(model, run_step, batches(val_idx, epoch, False), r, seed)   # step 3
-                spent["validation"] = time.perf_counter() - tv
-            row["time"] = {k: round(v, 3) for k, v in spent.items()}
-            hist["epochs"].append(row)
-            metric = row.get("val_loss", row["train_loss"])
-            if world > 1:   # rank 0's value decides for all: BatchNorm buffers differ slightly between processes
-                t = torch.tensor([metric], device=device if device.type == "cuda" else "cpu"); dist.broadcast(t, 0); metric = t.item()
-            improved = metric < best
-            if improved:
-                best, bad, hist["best_epoch"], hist["best_val_loss"] = metric, 0, epoch + 1, metric
-                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}   # restored at the end
-            else: bad += 1
-            if val_idx and bad >= patience: hist["stopped_early"] = True
-            over = budget is not None and _over_budget(hist["epochs"], time.perf_counter() - t_start, budget)
-            hist["finished"] = hist["stopped_early"] or epoch + 1 == n_epochs or over
-            if rank == 0 and out_dir is not None:
-                ck_cfg = {**run_cfg, "epoch": epoch + 1, "val_loss": row.get("val_loss")}
-                if improved: save_checkpoint(out_dir / "best", model, ck_cfg)
-                save_checkpoint(out_dir / "last", model, ck_cfg, optimizer=optimizer, generator=gen,
-                                state=dict(epoch=epoch, best=best, bad_epochs=bad, history=hist))
-            if progress and rank == 0:
-                print(f"epoch {epoch + 1}/{n_epochs}: train {row['train_loss']:.4f}" +
+        for epoch in range(st.start, s.n_epochs):
+            if st.hist["stopped_early"]: break
+            if st.over: st.hist["stopped_by_budget"] = True; break                       # step 4, decided at the end of the last epoch
+            row = _run_epoch(lp, st, epoch, progress)                                      # steps 4, 2, 3
+            _save(lp, st, row, _judge(lp, st, row))
+            if progress and lp.r.rank == 0:
+                print(f"epoch {epoch + 1}/{s.n_epochs}: train {row['train_loss']:.4f}" +
                       (f", val {row['val_loss']:.4f}" if "val_loss" in row else "") + f", {row['images_per_s']:.1f} img/s")
-        if world > 1: dist.barrier()
-        model.to(memory_format=torch.contiguous_format)   # hand the model back in the layout it is saved and loaded in
-        if best_state is not None: model.load_state_dict(best_state)         # the best epoch of this call
-        elif out_dir is not None and (out_dir / "best").exists(): load_checkpoint(out_dir / "best", model, device=device)  # of an earlier call
+        _finish(lp, st)
     finally:
-        if r.created_group: dist.destroy_process_group()
-    return hist
+        if lp.r.created_group: dist.destroy_process_group()
+    return st.hist
 
 # %% ../nbs/05a_training.ipynb #de1c4ffe
 def checkpoint_state(path:str|Path) -> dict:
@@ -453,24 +529,25 @@ def fit_method(method:Method, # the method whose stages to run
                settings:Settings, # its settings
                model:nn.Module, # the network `method.build(settings, channels)` made
                train_ds:Dataset, # normal training images
-               *, n_epochs:int=10, # epochs of the run; stage i trains max(1, round(n_epochs * stage.epochs))
-               out_dir:str|Path|None=None, # checkpoints: out_dir/{best,last} for the last stage, out_dir/stages/<name>/ for earlier ones
+               run:TrainSettings|dict|None=None, # the run's settings; stage i trains max(1, round(n_epochs * stage.epochs)) epochs
+               *, out_dir:str|Path|None=None, # checkpoints: out_dir/{best,last} for the last stage, out_dir/stages/<name>/ for earlier ones
                resume:bool=False, # skip finished stages and continue the first unfinished one
                config:dict|None=None, # extra settings recorded in the checkpoints (data, size, ...)
-               **kwargs, # the rest of `fit`'s arguments (bs, lr, seed, val_fraction, patience, device, ...); max_minutes is split over the stages
+               device:str|torch.device|None=None, progress:bool=True,
+               **changes, # fields of `TrainSettings` that override `run` (n_epochs, bs, lr, seed, ...); max_minutes is split over the stages
               ) -> dict: # the last stage's history, with the earlier stages' under "stages"
     "Train `model` by running the method's stages in order with `fit`."
+    t = train_settings(run, **changes)
     stages = list(method.stages(settings))
     if not stages: raise ValueError(f"method {method.name!r} has no training stages")
     record = {**(config or {}), **method.record(settings)}
-    hists = {}
-    budget, t_start = kwargs.pop("max_minutes", None), time.perf_counter()   # one budget for the whole run, split over the stages
+    hists, t_start = {}, time.perf_counter()   # one budget for the whole run, split over the stages
     for i, st in enumerate(stages):
         sdir = None if out_dir is None else Path(out_dir) if i == len(stages) - 1 else Path(out_dir) / "stages" / st.name
         module = st.module(model) if st.module is not None else model
         if st.estimate is not None:   # closed form: one pass over the training set, no epochs, nothing to resume
             t0 = time.perf_counter()
-            st.estimate(module, train_ds, device=default_device(kwargs.get("device")), bs=kwargs.get("bs", 8))
+            st.estimate(module, train_ds, device=default_device(device), bs=t.bs)
             hists[st.name] = dict(epochs=[], best_epoch=None, best_val_loss=None, stopped_early=False, finished=True,
                                   closed_form=True, seconds=round(time.perf_counter() - t0, 3))
             if sdir is not None and dist_info()[0] == 0:
@@ -480,8 +557,8 @@ def fit_method(method:Method, # the method whose stages to run
             load_checkpoint(sdir / "best" if (sdir / "best").exists() else sdir / "last", module)
             hists[st.name] = checkpoint_state(sdir / "last")["history"]
             continue
-        hists[st.name] = fit(module, train_ds, st.step, params=st.params(module) if st.params is not None else None, opt=st.opt,
-                             n_epochs=max(1, round(n_epochs * st.epochs)), out_dir=sdir, resume=resume,
-                             config={**record, "stage": st.name}, max_minutes=_stage_budget(budget, t_start, stages, i), **kwargs)
+        stage_run = t.updated(n_epochs=max(1, round(t.n_epochs * st.epochs)), max_minutes=_stage_budget(t.max_minutes, t_start, stages, i))
+        hists[st.name] = fit(module, train_ds, st.step, stage_run, params=st.params(module) if st.params is not None else None, opt=st.opt,
+                             out_dir=sdir, resume=resume, config={**record, "stage": st.name}, device=device, progress=progress)
     last = hists[stages[-1].name]
     return {**last, "stages": {k: v for k, v in hists.items() if k != stages[-1].name}} if len(stages) > 1 else last

@@ -83,13 +83,15 @@ def test_checkpoint_with_wrong_config_is_refused(trained, tmp_path):
     (("train", "--dataset", "synthetic", "--size", "40"), "must be a multiple of 16"),
     (("train", "--dataset", "synthetic", "--ks", "2,4,32", "--size", "48"), "must be a multiple of"),
     (("train", "--dataset", "synthetic", "--method", "vae"), "unknown method 'vae'"),
-    (("train", "--dataset", "synthetic", "--epochs", "0"), "must be in [1, 100000]"),
-    (("train", "--dataset", "synthetic", "--lr", "abc"), "expected a number"),
+    (("train", "--dataset", "synthetic", "--epochs", "0"), "argument --epochs: n_epochs must be an int in [1, 100000], got 0"),
+    (("train", "--dataset", "synthetic", "--lr", "abc"), "lr must be a number in [1e-08, 1.0], got 'abc'"),
     (("train", "--dataset", "synthetic", "--filter-size", "20"), "filter_size must be an odd int"),
-    (("demo", "--seed", "-3"), "must be in [0, 4294967295]"),
+    (("demo", "--seed", "-3"), "seed must be an int in [0, 4294967295], got -3"),
     (("evaluate", "--checkpoint", "/no/such/ckpt"), "no checkpoint at /no/such/ckpt"),
-    (("train", "--dataset", "synthetic", "--augment", "rotate"), "invalid choice: 'rotate'"),
+    (("train", "--dataset", "synthetic", "--augment", "rotate"), "augment must be one of 'none', 'shift', 'flip', 'flip+shift', got 'rotate'"),
     (("train", "--dataset", "objects:marble"), "unknown texture 'marble'"),
+    (("train", "--dataset", "synthetic", "--budget-minutes", "0"), "max_minutes must be a number in [1e-06, 1000000.0] or none, got 0.0"),
+    (("evaluate", "--checkpoint", "x", "--epochs", "3"), "unrecognized arguments: --epochs 3"),   # evaluate takes --seed and --bs only
     (("frobnicate",), "invalid choice")])
 def test_bad_input_is_one_line(args, needle):
     one_line_error(run(*args), needle)
