@@ -8,6 +8,9 @@ distance to a bank of 32 training images, on (a) 32 held-out normal images vs th
 and (b) the test split's normal vs defective images (drawn defects the pretraining never saw). Writes
 benchmarks/results/barlow.json, which the 11_barlow chapter plots and BENCHMARKS.md quotes.
 
+It calls `training.fit` itself rather than the benchmarks' runner (`summary.train_and_score`): it trains no method, only
+the encoder's Barlow Twins stage, and evaluates features, not detections.
+
 Usage: python benchmarks/barlow.py [--seeds 0,1,2] [--epochs 20]
 """
 import argparse, copy, statistics, sys, time

@@ -15,12 +15,11 @@ Usage (from the repository root, one run at a time; minutes on a 2-core CPU):
     python benchmarks/compare.py --dataset elpv --epochs 10 --max-train 300 --max-test 300
     python benchmarks/compare.py --dataset synthetic --methods ipad --seeds 0   # one method, one seed
 """
-import argparse, sys, tempfile, time
+import argparse, sys
 from pathlib import Path
-from inpaint_tutorial import pipeline
 from inpaint_tutorial.method import get_method
 from inpaint_tutorial.unet import count_params
-from summary import machine_line, method_and_seed_lists, summarize, print_table, write_results
+from summary import machine_line, method_and_seed_lists, summarize, print_table, write_results, protocol, train_and_score
 
 from variants import VARIANTS as ALL_VARIANTS
 VARIANTS = {k: ALL_VARIANTS[k] for k in ("riad-unet", "riad-misf", "ipad")}   # the IPAD track's three, from the one table
@@ -55,18 +54,10 @@ def run_one(a, variant:str, seed:int) -> dict:
     method = get_method(name)
     presets = dict(preset=a.preset, disc_preset=a.preset) if name == "ipad" else dict(preset=a.preset)
     settings = method.Settings(**extra, **presets)
-    spec = spec_of(a)
-    with tempfile.TemporaryDirectory() as tmp:
-        t0 = time.perf_counter()
-        r = pipeline.train(method, settings, spec, size=a.size, out=Path(tmp) / "run", n_epochs=a.epochs, bs=a.bs, lr=a.lr, seed=seed,
-                           device="cpu", val_fraction=0.2, patience=1000, evaluate_test=False, progress=False,
-                           amp=a.precision == "bf16", channels_last=a.precision == "bf16")
-        train_s = time.perf_counter() - t0
-        test_ds = pipeline.open_dataset(spec, "test", a.size, seed=seed, channels=r["channels"])
-        res = pipeline.evaluate(method, r["settings"], r["model"], test_ds, Path(tmp) / "eval", device="cpu", seed=seed)
-    row = dict(image_auroc=res["image_auroc"], train_s=train_s, infer_ms=1000 * res["seconds_per_image"],
-               params=count_params(r["model"]), best_epoch=r["history"]["best_epoch"], n_train=r["n_train"], n_test=len(test_ds))
-    if res.get("pixel_auroc") is not None: row.update(pixel_auroc=res["pixel_auroc"], aupro=res["aupro"])
+    row, r, test_ds = train_and_score(method, settings, spec_of(a), a.size, protocol(a, val_fraction=0.2, patience=1000, seed=seed))
+    row = dict(image_auroc=row["image_auroc"], train_s=60 * row["train_min"], infer_ms=row["infer_ms"], params=count_params(r["model"]),
+               best_epoch=row["best_epoch"], n_train=row["n_train"], n_test=len(test_ds),
+               **{k: row[k] for k in ("pixel_auroc", "aupro") if k in row})
     return row
 
 def main(argv=None):

@@ -19,12 +19,12 @@ Usage (from the repository root; minutes on a 2-core CPU):
     python benchmarks/csa.py --dataset elpv                              # compare.py's ELPV protocol: 64 px, 10 epochs, 300 / 300
 Writes benchmarks/results/csa_<dataset>.json (table, per-seed runs, command, machine).
 """
-import argparse, sys, tempfile, time
+import argparse, sys, time
 from dataclasses import replace
 from pathlib import Path
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, Subset
+from torch.utils.data import Subset
 from inpaint_tutorial import pipeline
 from inpaint_tutorial.core import make_generator
 from inpaint_tutorial.method import get_method
@@ -32,7 +32,7 @@ from inpaint_tutorial.metrics import evaluate as score_metrics
 from inpaint_tutorial.riad import grid_views, inpaint
 from inpaint_tutorial.csa import score_inpainting
 from inpaint_tutorial.unet import count_params
-from summary import machine_line, summarize, print_table, write_results
+from summary import machine_line, summarize, print_table, write_results, protocol, train_and_score
 
 # the measured configuration: the paper's SqueezeNet 1.1 with seeded random weights (offline) as consistency target and score;
 # five_methods.py compares CSA with the package's default, ImageNet EfficientNet-Lite0
@@ -81,24 +81,26 @@ def threshold_of(method, s, model, train_ds, seed, bs, sources=None) -> dict:
     return {k: float(np.percentile(v, 95)) for k, v in detect_all(method, s, model, Subset(train_ds, idx), seed, bs, sources)[0].items()}
 
 def detect_all(method, s, model, ds, seed, bs, sources=None):
-    "Every source's scores (and maps) for a dataset, from one inpainting per image; the default source is timed."
-    g = make_generator(seed)
-    scores, maps, labels, masks, secs = {}, {}, [], [], 0.0
-    for batch in DataLoader(ds, batch_size=bs):
-        x = batch.image
-        labels.append(batch.label if hasattr(batch, "label") else torch.zeros(len(x)))
-        if getattr(ds, "has_masks", False): masks.append(batch.mask)          # ELPV: image labels only
+    "Every source's scores (and maps) for a dataset, from one inpainting per image (`pipeline.detection_batches`); the default source is timed."
+    secs = 0.0
+    def detect(model, x, s, *, generator):
+        nonlocal secs
         t0 = time.perf_counter()
-        if method.name == "csa":
-            b, c, h, w = x.shape
-            views, vmasks = grid_views(x, s.ks, s.n, generator=g)
-            with torch.no_grad(): recon = inpaint(model.eval(), views, vmasks).clamp(0, 1).view(b, len(s.ks), c, h, w)
-            dets = {"squeezenet-random": score_inpainting(model, x, recon, s)}
-            secs += time.perf_counter() - t0
-            for k in sources or []:
-                if k not in dets: dets[k] = score_inpainting(model, x, recon, replace(s, **SOURCES[k]))
-        else:
-            dets = {"own": method.detect(model, x, s, generator=g)}; secs += time.perf_counter() - t0
+        if method.name != "csa":
+            dets = {"own": method.detect(model, x, s, generator=generator)}; secs += time.perf_counter() - t0
+            return dets
+        b, c, h, w = x.shape
+        views, vmasks = grid_views(x, s.ks, s.n, generator=generator)
+        with torch.no_grad(): recon = inpaint(model, views, vmasks).clamp(0, 1).view(b, len(s.ks), c, h, w)
+        dets = {"squeezenet-random": score_inpainting(model, x, recon, s)}
+        secs += time.perf_counter() - t0
+        for k in sources or []:
+            if k not in dets: dets[k] = score_inpainting(model, x, recon, replace(s, **SOURCES[k]))
+        return dets
+    scores, maps, labels, masks = {}, {}, [], []
+    for batch, dets in pipeline.detection_batches(method, s, model, ds, device="cpu", seed=seed, bs=bs, detect=detect):
+        labels.append(batch.label)
+        if getattr(ds, "has_masks", False): masks.append(batch.mask)          # ELPV: image labels only
         for k, d in dets.items():
             scores.setdefault(k, []).append(d.score.float()); maps.setdefault(k, []).append(d.anomaly_map.float())
     cat = lambda v: torch.cat(v).numpy()
@@ -109,15 +111,10 @@ def run_one(a, variant:str, seed:int) -> dict:
     name, extra = VARIANTS[variant]
     method = get_method(name)
     spec = spec_of(a)
-    with tempfile.TemporaryDirectory() as tmp:
-        t0 = time.perf_counter()
-        r = pipeline.train(method, method.Settings(**extra), spec, size=a.size, out=Path(tmp) / "run", n_epochs=a.epochs, bs=a.bs,
-                           lr=a.lr, seed=seed, device="cpu", val_fraction=0.2, patience=1000, evaluate_test=False, progress=False,
-                           amp=a.precision == "bf16", channels_last=a.precision == "bf16")
-        train_s = time.perf_counter() - t0
+    row, r, test_ds = train_and_score(method, method.Settings(**extra), spec, a.size, protocol(a, val_fraction=0.2, patience=1000, seed=seed), score=False)
+    train_s = 60 * row["train_min"]
     s, model = r["settings"], r["model"].eval()
     train_ds = pipeline.open_dataset(spec, "train", a.size, seed=seed, channels=r["channels"])
-    test_ds = pipeline.open_dataset(spec, "test", a.size, seed=seed, channels=r["channels"])
     sources = a.sources if name == "csa" else None
     scores, maps, labels, masks, spi = detect_all(method, s, model, test_ds, seed, a.bs, sources)
     thr = threshold_of(method, s, model, train_ds, seed, a.bs, sources)

@@ -4,7 +4,8 @@
 after epoch 25, 20% of the 64 training crops held out) and keeps the epoch with the lowest validation loss. This script
 trains that configuration (riad_quality.py's, in the package's default precision) one epoch at a time through `fit`'s
 resume (which continues exactly where a run stopped: 05a_training checks it), so that the weights of every epoch from
---from-epoch on can be scored on the test set. From the same run, three checkpoint choices:
+--from-epoch on can be scored on the test set; this per-epoch scoring is why it calls `fit` itself rather than the benchmarks' runner
+(`summary.train_and_score`, which scores the finished run only). From the same run, three checkpoint choices:
 
     best  the lowest validation loss (what the demo keeps)
     last  the last epoch

@@ -55,7 +55,7 @@ from inpaint_tutorial.training import AUGMENTS
 from inpaint_tutorial.data import make_generator
 from inpaint_tutorial.method import get_method
 from summary import (method_and_seed_lists, summarized_rows, print_table, write_results, machine_line, ball_screw_spec,
-                     train_and_score, rescored, merge_parts, markdown_table as summary_table)
+                     protocol, train_and_score, rescored, merge_parts, markdown_table as summary_table)
 from variants import VARIANTS, DEFAULT_METHODS, LABELS
 
 KEYS = ("image_auroc", "pixel_auroc", "aupro", "f1_max", "f1_trivial", "train_min", "epochs", "infer_ms")
@@ -114,7 +114,7 @@ def run_one(a, variant:str, seed:int, spec:str, size, picks) -> tuple[dict, dict
     "Train and evaluate one variant for one seed (and evaluate it again per --rescore item): rows and showcase maps by row name."
     name, extra = VARIANTS[variant]
     method = get_method(name)
-    row, r, test_ds = train_and_score(method, method.Settings(**extra), spec, size, a, seed)
+    row, r, test_ds = train_and_score(method, method.Settings(**extra), spec, size, protocol(a, val_fraction=0.2, seed=seed))
     rows, shown = {variant: row}, {}
     setups = {variant: r["settings"]}
     for item, over in rescorings(method, r["settings"], [x for x in a.rescore.split(",") if x]).items():

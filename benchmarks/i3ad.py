@@ -13,19 +13,19 @@ Usage (from the repository root):
     python benchmarks/i3ad.py --dataset elpv             # compare.py's ELPV protocol: 64 px, 10 epochs, 300 / 300 cells
 Writes benchmarks/results/i3ad_<dataset>.json.
 """
-import argparse, statistics, sys, tempfile, time
+import argparse, statistics, time
 from collections import Counter
 from pathlib import Path
 import numpy as np
 import torch
-from torch.utils.data import DataLoader
 from inpaint_tutorial import pipeline
 from inpaint_tutorial.core import make_generator
+from inpaint_tutorial.method import get_method
 from inpaint_tutorial.i3ad import I3ADSettings, iterate
 from inpaint_tutorial.losses import mean_filter
 from inpaint_tutorial.metrics import image_auroc, pixel_auroc, aupro
 from inpaint_tutorial.riad import image_score
-from summary import machine_line, write_results
+from summary import machine_line, write_results, protocol, train_and_score
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -43,21 +43,15 @@ def parse_args(argv=None):
 def spec_of(a): return "synthetic" if a.dataset == "synthetic" else f"elpv:max_train={a.max_train},max_test={a.max_test}"
 
 def run_seed(a, seed):
-    spec = spec_of(a)
-    with tempfile.TemporaryDirectory() as tmp:
-        t0 = time.perf_counter()
-        r = pipeline.train("i3ad", I3ADSettings(T=a.T), spec, size=a.size, out=Path(tmp) / "run", n_epochs=a.epochs, bs=a.bs, lr=a.lr,
-                           seed=seed, device="cpu", val_fraction=0.2, patience=1000, evaluate_test=False, progress=False,
-                           amp=False, channels_last=False)
-        train_s = time.perf_counter() - t0
+    run = protocol(a, val_fraction=0.2, patience=1000, seed=seed, precision="fp32", channels_last="off")
+    row, r, test_ds = train_and_score(get_method("i3ad"), I3ADSettings(T=a.T), spec_of(a), a.size, run, score=False)
+    train_s = 60 * row["train_min"]
     s, model = r["settings"], r["model"].eval()
-    test_ds = pipeline.open_dataset(spec, "test", a.size, seed=seed, channels=r["channels"])
     res = {}
     for rule, tau in (("calibrated", float(model.tau)), ("per-image", None)):
-        g = make_generator(seed)
         amaps, covs, labels, masks, kinds, status = [], [], [], [], [], []
-        for batch in DataLoader(test_ds, batch_size=a.bs):
-            it = iterate(model, batch.image, T=a.T, tau=tau, quantile=s.quantile, radius=s.radius, k0=s.k0, n=s.n, generator=g)
+        every_step = lambda m, x, s, *, generator: iterate(m, x, T=a.T, tau=tau, quantile=s.quantile, radius=s.radius, k0=s.k0, n=s.n, generator=generator)
+        for batch, it in pipeline.detection_batches(get_method("i3ad"), s, model, test_ds, device="cpu", seed=seed, bs=a.bs, detect=every_step):
             amaps.append(it.amap[:, :, 0]); covs.append(it.coverage); labels.append(batch.label); masks.append(batch.mask[:, 0])
             kinds += list(batch.defect); status += it.status
         A, C, y, M = torch.cat(amaps), torch.cat(covs), torch.cat(labels).numpy(), torch.cat(masks)

@@ -19,7 +19,7 @@ Usage (from the repository root):
     python benchmarks/perlin.py                  # 256 px, batch 16, 15 repeats
     python benchmarks/perlin.py --size 128 --repeats 30
 """
-import argparse, math, os, platform, statistics, time
+import argparse, math, os, statistics, time
 from pathlib import Path
 import numpy as np
 import torch
@@ -71,9 +71,7 @@ def main():
     if a.size % 32: p.error("--size must be a multiple of 32 (the NumPy reference needs multiples of the scale)")
 
     load0 = os.getloadavg() if hasattr(os, "getloadavg") else None
-    print(f"machine: {platform.platform()}, {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
-    print(f"torch {torch.__version__} ({torch.get_num_threads()} threads), NumPy {np.__version__}"
-          + (f", load average {load0[0]:.2f} at start" if load0 else ""))
+    print("machine:", machine_line("cpu", f"{os.cpu_count()} CPUs, NumPy {np.__version__}" + (f", load average {load0[0]:.2f} at start" if load0 else "")))
     worst = check(a.size)
     print(f"check: max |NumPy - torch| on the same gradients = {worst:.1e}")
 

@@ -9,13 +9,13 @@ per run, the mean over seeds, and the throughput ratio.
     python benchmarks/precision.py                 # seeds 0,1,2
     python benchmarks/precision.py --seeds 0 --epochs 5
 """
-import argparse, json, statistics, sys, tempfile, time
+import argparse, json, statistics, sys
 from pathlib import Path
 import torch
-from summary import machine_line
-from inpaint_tutorial import pipeline
+from summary import machine_line, train_and_score
+from inpaint_tutorial.training import TrainSettings
 
-MODES = {"fp32": dict(amp=False, channels_last=False), "bf16+cl": dict(amp=True, channels_last=True)}
+MODES = {"fp32": dict(precision="fp32", channels_last="off"), "bf16+cl": dict(precision="bf16", channels_last="on")}
 KEYS = ("image_auroc", "pixel_auroc", "aupro", "images_per_s", "train_s")
 
 def main(argv=None):
@@ -28,11 +28,9 @@ def main(argv=None):
     runs = {m: [] for m in MODES}
     for seed in map(int, a.seeds.split(",")):
         for mode, levers in MODES.items():
-            with tempfile.TemporaryDirectory() as tmp:
-                t0 = time.perf_counter()
-                r = pipeline.train("riad", None, "synthetic", size=a.size, out=Path(tmp) / "run", n_epochs=a.epochs, bs=8, lr=1e-3, seed=seed,
-                                   device="cpu", val_fraction=0.2, patience=1000, evaluate_test=True, progress=False, **levers)
-            m = r["metrics"]; ep = r["history"]["epochs"]
+            run = TrainSettings(n_epochs=a.epochs, bs=8, lr=1e-3, seed=seed, val_fraction=0.2, patience=1000, **levers)
+            m, r, _ = train_and_score("riad", None, "synthetic", a.size, run)
+            ep = r["history"]["epochs"]
             row = dict(seed=seed, image_auroc=m["image_auroc"], pixel_auroc=m["pixel_auroc"], aupro=m["aupro"],
                        images_per_s=statistics.median(e["images_per_s"] for e in ep), train_s=sum(e["seconds"] + e["time"].get("validation", 0) for e in ep),
                        best_epoch=r["history"]["best_epoch"])

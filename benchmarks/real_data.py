@@ -30,7 +30,7 @@ from inpaint_tutorial.cli import image_size
 import torch
 from inpaint_tutorial.training import AUGMENTS
 from inpaint_tutorial.method import get_method, list_methods
-from summary import (summarized_rows, print_table, write_results, machine_line, ball_screw_spec, train_and_score, merge_parts,
+from summary import (summarized_rows, print_table, write_results, machine_line, ball_screw_spec, protocol, train_and_score, merge_parts,
                      markdown_table)
 
 KEYS = ("image_auroc", "pixel_auroc", "aupro", "f1_max", "f1_trivial", "train_min", "epochs", "infer_ms")
@@ -77,7 +77,7 @@ def main(argv=None):
     for name in methods:
         runs[name], method = [], get_method(name)
         for seed in seeds:
-            try: r, _, _ = train_and_score(method, method.Settings(), spec, size, a, seed, a.device)
+            try: r, _, _ = train_and_score(method, method.Settings(), spec, size, protocol(a, val_fraction=0.2, seed=seed), a.device)
             except ValueError as e:   # e.g. a budget too short for one epoch: recorded, not hidden
                 print(f"{name:10s} seed {seed}: refused: {e}", flush=True); runs[name].append(dict(error=str(e))); continue
             runs[name].append(r)

@@ -19,19 +19,18 @@ Usage (run from the repository root, one run at a time; the numbers are for a 2-
     python benchmarks/riad_quality.py --preset tiny --size 128 --epochs 30 --bs 8 --lr 1e-3 --n-train 64 \
         --ks 2,4,8,16 --n 3 --filter-size 21 --crop 128 --seeds 0,1,2 --texture brick
 """
-import argparse, statistics, sys, tempfile, time
+import argparse, statistics, sys
 from pathlib import Path
 import numpy as np
 import torch
-from torch.utils.data import DataLoader
-from inpaint_tutorial.core import make_generator, seed_everything
-from inpaint_tutorial.data import SyntheticDefects, DEFECT_KINDS, TEXTURES
+from inpaint_tutorial.core import make_generator
+from inpaint_tutorial.data import DEFECT_KINDS, TEXTURES
+from inpaint_tutorial.method import get_method
 from inpaint_tutorial.unet import PRESETS, unet_from_preset, count_params
-from functools import partial
-from inpaint_tutorial.training import fit
-from inpaint_tutorial.riad import detect, riad_step
+from inpaint_tutorial.riad import RIADSettings, riad_step
 from inpaint_tutorial.metrics import image_auroc, pixel_auroc, aupro
-from summary import machine_line, summarize, write_results
+from inpaint_tutorial.pipeline import detect_dataset
+from summary import machine_line, summarize, write_results, protocol, train_and_score
 
 def ints(text:str) -> tuple[int, ...]: return tuple(int(v) for v in text.split(",") if v.strip())
 
@@ -66,33 +65,17 @@ def parse_args(argv=None):
     return a
 
 def train_seed(a, seed:int):
-    "Train one model as the demo does; returns (model with the best-validation weights, test set, training info)."
-    seed_everything(seed)
-    kw = dict(size=a.size, seed=seed, texture=a.texture, n_train=a.n_train, crop=a.crop)
-    train_ds, test_ds = SyntheticDefects("train", **kw), SyntheticDefects("test", **kw)
-    model = unet_from_preset(a.preset, train_ds.channels)
-    ks, n = tuple(a.ks), a.n
-    step = partial(riad_step, ks=ks, n=n)
-    with tempfile.TemporaryDirectory() as tmp:   # `fit` returns the best-validation weights, like the demo
-        t0 = time.perf_counter()
-        hist = fit(model, train_ds, step, n_epochs=a.epochs, bs=a.bs, lr=a.lr, seed=seed, device="cpu",
-                   amp=a.precision == "bf16", channels_last=a.precision == "bf16",
-                   out_dir=tmp, val_fraction=a.val_fraction, patience=a.patience, progress=False, augment=a.augment)
-        train_s = time.perf_counter() - t0
-    return model, test_ds, dict(train_s=train_s, best_epoch=hist["best_epoch"], best_val=hist["best_val_loss"])
+    "Train one model as the demo does, through the benchmarks' runner; returns (model with the best-validation weights, test set, training info)."
+    spec = f"synthetic:{a.texture},n_train={a.n_train},crop={a.crop}"
+    settings = RIADSettings(preset=a.preset, ks=tuple(a.ks), n=a.n, score_region=a.score_region)
+    row, r, test_ds = train_and_score(get_method("riad"), settings, spec, a.size, protocol(a, val_fraction=a.val_fraction, seed=seed), score=False)
+    return r["model"], test_ds, dict(train_s=60 * row["train_min"], best_epoch=row["best_epoch"], best_val=r["history"]["best_val_loss"])
 
 def evaluate_seed(a, seed:int, model, test_ds, filter_size:int) -> dict:
     "Detect on every test image with masks from make_generator(seed); metrics, per-kind AUROC and the border diagnosis."
-    model.eval()
-    ks, n, g = tuple(a.ks), a.n, make_generator(seed)
-    maps, scores, labels, masks, kinds = [], [], [], [], []
-    t0 = time.perf_counter()
-    for batch in DataLoader(test_ds, batch_size=a.eval_bs):
-        det = detect(model, batch.image, ks, n, filter_size=filter_size, generator=g, score_region=a.score_region)
-        maps.append(det.anomaly_map); scores.append(det.score)
-        labels.append(batch.label); masks.append(batch.mask); kinds += list(batch.defect)
-    infer_s = (time.perf_counter() - t0) / len(test_ds)
-    maps, scores, labels, masks = torch.cat(maps), torch.cat(scores).numpy(), torch.cat(labels).numpy(), torch.cat(masks)
+    s = RIADSettings(preset=a.preset, ks=tuple(a.ks), n=a.n, filter_size=filter_size, score_region=a.score_region)
+    det = detect_dataset(get_method("riad"), s, model, test_ds, device="cpu", seed=seed, bs=a.eval_bs, keep_maps=True, gallery=0)
+    maps, scores, labels, masks, kinds, infer_s = det.maps, det.scores, det.labels, det.masks, det.defects, det.seconds_per_image
     kinds = np.array(kinds)
     res = dict(image_auroc=image_auroc(scores, labels), pixel_auroc=pixel_auroc(maps, masks), aupro=aupro(maps, masks),
                infer_s=infer_s)

@@ -1,9 +1,10 @@
-"""What the comparison scripts share: one budgeted training and evaluation run, mean +- std over seeds, the markdown table,
+"""What the comparison scripts share: the one training and evaluation runner (a protocol record in, a result row out), mean +- std over seeds, the markdown table,
 the result file, the merge of result files that ran other seeds of the same comparison."""
 import json, platform, re, statistics, sys, tempfile, time
 from pathlib import Path
 import torch
 from inpaint_tutorial import pipeline
+from inpaint_tutorial.training import TrainSettings, train_settings
 
 def machine_line(device:str="cpu", extra:str="") -> str:
     "The machine a result file was measured on: OS build, architecture, python, torch, torch threads, device (and `extra`, e.g. the CPU capability)."
@@ -16,26 +17,36 @@ def ball_screw_spec(path) -> str:
     if not root.is_dir(): sys.exit(f"ball-screw data not found at {root}: pass --ball-screw PATH")
     return f"mvtec:{root}"
 
-def train_and_score(method, settings, spec:str, size, a, seed:int, device:str="cpu"):
-    """`pipeline.train` within `a.budget` minutes (20% of the normal images validate, the best weights kept; `a.augment`, if
-    given, augments the training batches), then
-    `pipeline.evaluate` on the whole test split: the result row, the training result and the test dataset."""
+def protocol(a, **fixed) -> TrainSettings:
+    """A comparison's training protocol from its command line: --epochs (with --budget, a ceiling), --budget (minutes),
+    --bs, --lr, --patience, --augment and --precision where the script has them (fp32: contiguous layout; bf16: with
+    channels-last), over `fixed`, what the script fixes for every run (e.g. val_fraction=0.2)."""
+    given = dict(n_epochs=a.epochs, max_minutes=getattr(a, "budget", None), bs=getattr(a, "bs", None), lr=getattr(a, "lr", None),
+                 patience=getattr(a, "patience", None), augment=getattr(a, "augment", None))
+    if getattr(a, "precision", None) in ("fp32", "bf16"):
+        given.update(precision=a.precision, channels_last="on" if a.precision == "bf16" else "off")
+    return train_settings(fixed, **{k: v for k, v in given.items() if v is not None})
+
+def train_and_score(method, settings, spec:str, size, run:TrainSettings, device:str="cpu", score:bool=True):
+    """The one runner of the benchmarks: `pipeline.train` with the protocol `run` (epochs or a budget, batch size, lr,
+    patience, augment, precision, seed; the best-validation weights kept), then with `score` `pipeline.evaluate` on the
+    whole test split. Returns the result row (training figures, and the scores with `score`), the training result and the
+    test dataset (for scripts that score in their own way with `pipeline.detect_dataset` or `detection_batches`)."""
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        r = pipeline.train(method, settings, spec, size=size, out=Path(tmp) / "run", n_epochs=a.epochs, bs=a.bs, lr=a.lr, seed=seed,
-                           device=device, val_fraction=0.2, patience=a.patience, max_minutes=a.budget, evaluate_test=False, progress=False,
-                           augment=getattr(a, "augment", "none"))
+        r = pipeline.train(method, settings, spec, size=size, out=Path(tmp) / "run", run=run, device=device, evaluate_test=False, progress=False)
         train_min = (time.perf_counter() - t0) / 60
-        test_ds = pipeline.open_dataset(spec, "test", size, seed=seed, channels=r["channels"])
-        res = pipeline.evaluate(method, r["settings"], r["model"], test_ds, Path(tmp) / "eval", device=device, seed=seed)
-    p = res["n_anomalous"] / res["n_test"]
+        test_ds = pipeline.open_dataset(spec, "test", size, seed=run.seed, channels=r["channels"])
+        res = pipeline.evaluate(r["method"], r["settings"], r["model"], test_ds, Path(tmp) / "eval", device=device, seed=run.seed) if score else None
     hist = r["history"]   # the last stage's, the earlier ones under "stages"; closed-form stages have no epochs
     stage_epochs = {k: len(v["epochs"]) for k, v in hist.get("stages", {}).items()} | {"last": len(hist["epochs"])}
-    row = dict(image_auroc=res["image_auroc"], f1_max=res["f1_max"], f1_trivial=2 * p / (1 + p), train_min=train_min,
-               epochs=sum(stage_epochs.values()), stage_epochs=stage_epochs, best_epoch=hist["best_epoch"],
-               stopped_by_budget=hist.get("stopped_by_budget"), infer_ms=1000 * res["seconds_per_image"],
-               n_train=r["n_train"], n_test=res["n_test"], seed=seed, settings=r["settings"].to_dict())
-    if res.get("pixel_auroc") is not None: row.update(pixel_auroc=res["pixel_auroc"], aupro=res["aupro"])
+    row = dict(train_min=train_min, epochs=sum(stage_epochs.values()), stage_epochs=stage_epochs, best_epoch=hist["best_epoch"],
+               stopped_by_budget=hist.get("stopped_by_budget"), n_train=r["n_train"], seed=run.seed, settings=r["settings"].to_dict())
+    if res is not None:
+        p = res["n_anomalous"] / res["n_test"]
+        row = dict(image_auroc=res["image_auroc"], f1_max=res["f1_max"], f1_trivial=2 * p / (1 + p), **row, infer_ms=1000 * res["seconds_per_image"],
+                   n_test=res["n_test"])
+        if res.get("pixel_auroc") is not None: row.update(pixel_auroc=res["pixel_auroc"], aupro=res["aupro"])
     return row, r, test_ds
 
 def rescored(method, r:dict, test_ds, row:dict, overrides:dict, seed:int, device:str="cpu") -> dict:

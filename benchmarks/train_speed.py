@@ -22,6 +22,10 @@ folder). Results go to benchmarks/results/train_speed.json.
 
     python benchmarks/train_speed.py                       # both datasets, 128 px, 3 rounds
     python benchmarks/train_speed.py --settings baseline,cache,bf16 --rounds 5
+
+It calls `training.fit` itself rather than the benchmarks' runner (`summary.train_and_score`): it measures training
+throughput only (two short epochs per lever, nothing evaluated), with levers such as DataLoader workers and thread counts
+that a comparison's protocol fixes.
 """
 import argparse, json, statistics, sys, tempfile, time
 from pathlib import Path
@@ -35,10 +39,11 @@ from inpaint_tutorial.method import get_method
 from inpaint_tutorial.pipeline import open_dataset
 from inpaint_tutorial.training import fit
 
-SETTINGS = {"baseline": {}, "cache": dict(cache=True), "workers2": dict(num_workers=2), "channels_last": dict(channels_last=True),
-            "bf16": dict(amp=True), "compile": dict(compile=True), "threads1": dict(threads=1),
-            "bf16+cl": dict(amp=True, channels_last=True), "bf16+cl+compile": dict(amp=True, channels_last=True, compile=True),
-            "bf16+cl+cache": dict(amp=True, channels_last=True, cache=True)}
+BASE = dict(precision="fp32", channels_last="off")   # the baseline, whatever `fit`'s auto would choose on this machine
+SETTINGS = {"baseline": {}, "cache": dict(cache=True), "workers2": dict(num_workers=2), "channels_last": dict(channels_last="on"),
+            "bf16": dict(precision="bf16"), "compile": dict(compile=True), "threads1": dict(threads=1),
+            "bf16+cl": dict(precision="bf16", channels_last="on"), "bf16+cl+compile": dict(precision="bf16", channels_last="on", compile=True),
+            "bf16+cl+cache": dict(precision="bf16", channels_last="on", cache=True)}
 
 def stand_in(folder:Path, n_train:int=64) -> str:
     "An MVTec-layout folder of 1130x460 RGB JPEGs (the size of the ball-screw photographs)."
@@ -63,7 +68,7 @@ def run(method, settings, train_ds, lever:dict, a) -> dict:
         model = method.build(settings, train_ds.channels)
         (stage,) = method.stages(settings)
         h = fit(model, ds, stage.step, n_epochs=2, bs=a.bs, lr=1e-3, val_fraction=a.val_fraction, seed=0, device="cpu",
-                progress=False, max_steps=a.steps, **lever)
+                progress=False, max_steps=a.steps, **{**BASE, **lever})
     finally:
         torch.set_num_threads(old)
     e = h["epochs"][1]
