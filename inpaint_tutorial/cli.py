@@ -4,7 +4,7 @@
 
 # %% ../nbs/20_cli.ipynb #2b25b64f
 from __future__ import annotations
-import argparse, sys, time
+import argparse, sys, time, warnings
 from dataclasses import fields
 from pathlib import Path
 from typing import Sequence
@@ -78,7 +78,9 @@ def cmd_train(args) -> int:
     r = pipeline.train(method, settings_from_args(method, args), args.dataset, size=args.size, out=args.out, run=_run(args),
                        device=args.device, resume=args.resume, evaluate_test=not args.no_eval, progress=not args.quiet)
     if dist_info()[0] != 0: return 0          # under torchrun only rank 0 reports
-    print(f"trained {method.name} on {args.dataset}: best epoch {r['history']['best_epoch']}, checkpoint {(Path(args.out) / 'best').resolve()}")
+    h = r["history"]
+    if h.get("stopped_by_budget"): print(f"stopped by the budget of {r['run'].max_minutes:g} min after {len(h['epochs'])} epochs of the last stage")
+    print(f"trained {method.name} on {args.dataset}: best epoch {h['best_epoch']}, checkpoint {(Path(args.out) / 'best').resolve()}")
     if r["metrics"] is not None: _print_metrics(r["metrics"])
     return 0
 
@@ -145,10 +147,14 @@ def _common(p, size:int|None=64, out:str="runs/riad", size_help:str|None=None, r
     add_settings_flags(p, TrainSettings, prefix="run", defaults=run, only=None if run is not None else ("seed", "bs"))
     p.set_defaults(run_defaults=run)
 
+class _Parser(argparse.ArgumentParser):
+    "An argument parser whose errors are one line (no usage block): 'inpaint-tutorial train: error: ...'."
+    def error(self, message): self.exit(2, f"{self.prog}: error: {message} (--help lists the options)\n")
+
 def build_parser(method:str="riad", # the method whose settings flags `train` gets
                 ) -> argparse.ArgumentParser:
     "The `inpaint-tutorial` argument parser, one subparser per subcommand."
-    p = argparse.ArgumentParser(prog="inpaint-tutorial",
+    p = _Parser(prog="inpaint-tutorial",
                                 description="Inpainting-based visual anomaly detection: the inpaint_tutorial command-line tool.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
     d = sub.add_parser("demo", help="train and evaluate a small RIAD on the built-in dataset; write a report folder")
@@ -187,6 +193,7 @@ def main(argv:list[str]|None=None, # arguments without the program name; None: s
         ) -> int: # exit status: 0 on success, 2 on a user error
     "Entry point of the `inpaint-tutorial` console script."
     argv = list(sys.argv[1:] if argv is None else argv)
+    warnings.formatwarning = lambda message, category, *_, **__: f"inpaint-tutorial: warning: {message}\n"   # one line, no source line
     command = next((a for a in argv if not a.startswith("-")), "")
     name = method_in(argv) if command == "train" else "riad"
     if name == "help": return cmd_methods(argparse.Namespace(name=None))

@@ -4,11 +4,12 @@
 
 # %% ../nbs/01_data.ipynb #bfbd9e82
 from __future__ import annotations
-import csv, os
+import csv, io, os
 from pathlib import Path
 from typing import NamedTuple, Sequence
 import numpy as np
 import cv2
+from PIL import Image
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -17,11 +18,11 @@ from .core import make_generator, child_generator, show_images
 
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'SPLITS', 'ELPV_TYPES', 'TEXTURES', 'DEFECT_KINDS', 'BACKGROUNDS', 'Sample', 'read_array',
-           'array_channels', 'array_to_image', 'load_image', 'load_mask', 'check_size', 'resize_image', 'resize_mask',
-           'check_split', 'check_channels', 'list_images', 'Item', 'AnomalyDataset', 'show_batch', 'MVTecAD', 'VisA',
-           'FolderDataset', 'load_elpv', 'elpv_split', 'ELPV', 'texture_photo', 'blob_mask', 'scratch_mask',
-           'add_defect', 'SyntheticDefects', 'object_mask', 'SyntheticObjects', 'cache_budget', 'decoded_bytes',
-           'InMemory']
+           'exif_orientation', 'upright', 'array_channels', 'array_to_image', 'load_image', 'load_mask', 'check_size',
+           'resize_image', 'resize_mask', 'check_split', 'check_channels', 'list_images', 'Item', 'AnomalyDataset',
+           'show_batch', 'MVTecAD', 'VisA', 'FolderDataset', 'load_elpv', 'elpv_split', 'ELPV', 'texture_photo',
+           'blob_mask', 'scratch_mask', 'add_defect', 'SyntheticDefects', 'object_mask', 'SyntheticObjects',
+           'cache_budget', 'decoded_bytes', 'InMemory']
 
 # %% ../nbs/01_data.ipynb #05339c8b
 class Sample(NamedTuple):
@@ -46,7 +47,24 @@ def read_array(path:str|Path, # an image file
     if arr is None: raise ValueError(f"cannot decode image file {path}: it is empty, corrupt or not an image")
     if arr.dtype not in (np.uint8, np.uint16):
         raise ValueError(f"image file {path} has {arr.dtype} pixels: only 8-bit and 16-bit images are supported")
-    return arr
+    return upright(arr, exif_orientation(data))
+
+def exif_orientation(data:np.ndarray, # the file's bytes
+                    ) -> int: # 1 (as stored) to 8; 1 when the file has no EXIF orientation
+    "The EXIF orientation tag (0x0112) of an encoded image, read from its header only."
+    try:
+        with Image.open(io.BytesIO(data.tobytes())) as im: v = im.getexif().get(0x0112, 1)
+    except Exception: return 1      # not a format PIL reads, or no EXIF block: as stored
+    return v if v in range(1, 9) else 1
+
+def upright(arr:np.ndarray, # (H,W) or (H,W,C) as decoded
+            orientation:int, # EXIF orientation, 1-8
+           ) -> np.ndarray:
+    "The array as the camera meant it to be seen: EXIF orientation 2-8 undone (mirrors and quarter turns), a copy."
+    if orientation in (5, 6, 7, 8): arr = arr.swapaxes(0, 1)                 # transpose (rows <-> columns) ...
+    if orientation in (2, 3, 6, 7): arr = arr[:, ::-1]                       # ... then mirror left-right ...
+    if orientation in (3, 4, 7, 8): arr = arr[::-1]                          # ... and/or top-bottom
+    return np.ascontiguousarray(arr)
 
 def array_channels(arr:np.ndarray, # (H,W) or (H,W,C) as returned by `read_array`
                   ) -> int:

@@ -18,7 +18,7 @@ from .masks import batch_grid_masks
 from .perlin import perlin_masks
 from .method import (Detection, evaluating, forward_chunked, takes_mask, model_config, build_model,
                                      SettingsError, setting, Stage, Method, register_method, get_backbone, list_backbones)
-from .inpainting import inpaint, image_score, MapSettings
+from .inpainting import inpaint, image_score, MapSettings, image_generators, image_grid_masks
 from .inpainting import get_score
 
 # %% auto #0
@@ -74,7 +74,8 @@ def iterate(net:nn.Module, # inpainting network
     b, c, h, w = check_images(images).shape
     if not isinstance(T, int) or T < 0: raise ValueError(f"T must be an int >= 0, got {T!r}")
     with evaluating(net):
-        x = inpaint(net, images, batch_grid_masks(b, (h, w), k0, n, generator=generator, device=images.device), max_batch=max_batch).clamp(0, 1)
+        grid = image_grid_masks(image_generators(images, generator), (h, w), k0, n, device=images.device)   # each image its own, any batch
+        x = inpaint(net, images, grid, max_batch=max_batch).clamp(0, 1)
         a = ssim_anomaly_map(images, x, window)
         thr = torch.full((b,), min(float(tau), 1 - 1e-6), device=images.device) if tau is not None else torch.quantile(a.flatten(1).float(), quantile, dim=1).clamp_max(1 - 1e-6).to(a.dtype)   # A is clipped at 1
         recons, amaps, holes, cov = [x], [a], [torch.zeros_like(a)], [torch.zeros(b, device=images.device)]

@@ -4,19 +4,19 @@
 
 # %% ../nbs/04b_inpainting.ipynb #5826f1e2
 from __future__ import annotations
-import importlib
+import hashlib, importlib
 from typing import Callable, NamedTuple, Sequence
 import torch
 from torch import nn, Tensor
-from .core import check_images
+from .core import check_images, make_generator
 from .masks import batch_grid_masks
 from dataclasses import dataclass
 from .unet import PRESETS, unet_from_preset
 from .method import forward_chunked, Settings, setting, Backbone, register_backbone
 
 # %% auto #0
-__all__ = ['UNET', 'SCORES', 'BUILTIN_SCORES', 'inpaint', 'image_score', 'MapSettings', 'grid_views', 'InpaintingScore',
-           'register_score', 'get_score']
+__all__ = ['UNET', 'SCORES', 'BUILTIN_SCORES', 'inpaint', 'image_score', 'MapSettings', 'image_generators', 'image_grid_masks',
+           'grid_views', 'InpaintingScore', 'register_score', 'get_score']
 
 # %% ../nbs/04b_inpainting.ipynb #55d149fc
 def inpaint(model:nn.Module, # inpainting network, as for `reconstruct`
@@ -54,16 +54,30 @@ class MapSettings(Settings):
     score_region:str = setting("valid", "image score = max of the map over positions whose whole filter window is inside the "
                                         "image (valid) or over the whole map (full)", choices=("valid", "full"))
 
+def image_generators(images:Tensor, # (B,...) images (or feature maps)
+                     generator:torch.Generator|None=None, # one draw of it seeds them all; None: torch's global stream
+                    ) -> list[torch.Generator]:
+    "One random stream per image, seeded by the image's content and one draw of `generator`: an image gets the same masks in any batch."
+    base = int(torch.randint(2**62, (1,), generator=generator))
+    digest = lambda t: int.from_bytes(hashlib.blake2b(t.detach().cpu().contiguous().numpy().tobytes(), digest_size=8).digest(), "little")
+    return [make_generator((base ^ digest(im)) & (2**62 - 1)) for im in images]
+
+def image_grid_masks(gens:list[torch.Generator], # from `image_generators`, one per image
+                     size:tuple[int,int], k:int, n:int, device=None) -> Tensor: # (B,n,1,H,W) keep-masks
+    "One random grid-mask partition per image, each from the image's own stream."
+    return torch.cat([batch_grid_masks(1, size, k, n, generator=g, device=device) for g in gens])
+
 def grid_views(images:Tensor, # (B,C,H,W) float images in [0,1]
                ks:Sequence[int], # region sizes K; each must divide H and W
                n:int=3, # disjoint mask sets per k
                *, generator:torch.Generator|None=None, # random stream of the masks (CPU)
               ) -> tuple[Tensor, Tensor]: # images (B*|K|,C,H,W) repeated per k, masks (B*|K|,n,1,H,W)
-    "Every image once per region size, with one random grid-mask partition each: the input of a detector over K."
+    "Every image once per region size, with a random grid-mask partition of its own (`image_generators`): the input of a detector over K."
     b, c, h, w = check_images(images).shape
     ks = tuple(ks)
     if not ks: raise ValueError("ks must hold at least one region size")
-    masks = torch.stack([batch_grid_masks(b, (h, w), k, n, generator=generator, device=images.device) for k in ks], 1)
+    gens = image_generators(images, generator)
+    masks = torch.stack([image_grid_masks(gens, (h, w), k, n, device=images.device) for k in ks], 1)
     return images[:, None].expand(b, len(ks), c, h, w).flatten(0, 1), masks.flatten(0, 1)
 
 # %% ../nbs/04b_inpainting.ipynb #f323feaf

@@ -4,7 +4,8 @@
 
 # %% ../nbs/19_pipeline.ipynb #1cd662d2
 from __future__ import annotations
-import csv, json, time, warnings
+import csv, json, os, shutil, socket, sys, time, uuid, warnings
+from contextlib import nullcontext
 from pathlib import Path
 from typing import NamedTuple, Sequence
 import numpy as np
@@ -21,7 +22,8 @@ from .metrics import evaluate as score_metrics, PixelAccumulator, image_auroc, M
 
 # %% auto #0
 __all__ = ['DATASET_SPECS', 'open_dataset', 'GalleryItem', 'Detections', 'detection_batches', 'detect_dataset',
-           'detection_metrics', 'write_report', 'evaluate', 'AspectWarning', 'warn_aspect', 'train', 'Loaded', 'load',
+           'detection_metrics', 'write_report', 'evaluate', 'RunFolderBusy', 'RunLock', 'check_resume',
+           'check_test_split', 'EmptyMaskWarning', 'AspectWarning', 'warn_aspect', 'train', 'Loaded', 'load',
            'rescore_settings', 'evaluate_checkpoint', 'predict']
 
 # %% ../nbs/19_pipeline.ipynb #520eed47
@@ -116,9 +118,8 @@ def detection_batches(method:Method, settings:Settings, model:nn.Module, ds:Data
     "(batch, detection) for every batch of `ds`, in order: the one loop over a dataset that the report, `predict` and the benchmarks share."
     device = default_device(device)
     model = model.to(device).eval()
-    g = make_generator(seed)
-    for batch in DataLoader(ds, batch_size=bs):
-        yield batch, (detect or method.detect)(model, batch.image.to(device), settings, generator=g)
+    for batch in DataLoader(ds, batch_size=bs):   # every batch draws from a fresh stream: an image's masks do not depend on its batch
+        yield batch, (detect or method.detect)(model, batch.image.to(device), settings, generator=make_generator(seed))
 
 def detect_dataset(method:Method, settings:Settings, model:nn.Module,
                    ds:Dataset, # a test split (samples with image, mask, label, defect, path)
@@ -165,14 +166,20 @@ def detection_metrics(det:Detections, method:Method, settings:Settings) -> dict:
 def write_report(res:dict, # from `detection_metrics`
                  det:Detections, out:str|Path, # report folder (created)
                  title:str="") -> None:
-    "metrics.json, scores.csv, roc.png and gallery.png (the four highest-scoring images and two normal ones) in `out`."
+    "metrics.json, scores.csv, roc.png and gallery.png (the four highest-scoring images and two normal ones) in `out`, all or none."
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    (out / "metrics.json").write_text(json.dumps(res, indent=2))
-    with open(out / "scores.csv", "w", newline="") as fh:
-        csv.writer(fh).writerows([("image", "label", "score")] + [(p, int(l), f"{float(v):.8f}") for p, l, v in zip(det.paths, det.labels, det.scores)])
-    _figure_roc(det.scores, det.labels, out / "roc.png", title or "ROC")
-    items = det.gallery[:4] + [it for it in det.gallery if it.defect == "good"][:2]
-    _figure_gallery(items, out / "gallery.png", vmax=float(max(it.score for it in det.gallery)))
+    tmp = out / f".report.tmp-{uuid.uuid4().hex[:8]}"   # written aside, then moved in: a full disk leaves no half report
+    try:
+        tmp.mkdir()
+        (tmp / "metrics.json").write_text(json.dumps(res, indent=2))
+        with open(tmp / "scores.csv", "w", newline="") as fh:
+            csv.writer(fh).writerows([("image", "label", "score")] + [(p, int(l), f"{float(v):.8f}") for p, l, v in zip(det.paths, det.labels, det.scores)])
+        _figure_roc(det.scores, det.labels, tmp / "roc.png", title or "ROC")
+        items = det.gallery[:4] + [it for it in det.gallery if it.defect == "good"][:2]
+        _figure_gallery(items, tmp / "gallery.png", vmax=float(max(it.score for it in det.gallery)))
+        for f in tmp.iterdir(): os.replace(f, out / f.name)
+    except Exception as e: raise OSError(f"cannot write the report into {out}: {e}") from None
+    finally: shutil.rmtree(tmp, ignore_errors=True)
 
 def evaluate(method:Method, settings:Settings, model:nn.Module,
              test_ds:Dataset, # a test split (samples with image, mask, label, defect, path)
@@ -184,6 +191,96 @@ def evaluate(method:Method, settings:Settings, model:nn.Module,
     res = detection_metrics(det, method, settings)
     write_report(res, det, out, title)
     return res
+
+# %% ../nbs/19_pipeline.ipynb #da970a4c
+class RunFolderBusy(OSError):
+    "The output folder is being written by another process."
+
+class RunLock:
+    "Hold an output folder while writing it: `out/.lock` names the process (pid, host, start time); a second writer is refused."
+    def __init__(self, out:str|Path): self.out, self.path, self.created, self.held = Path(out), Path(out) / ".lock", False, False
+    def __enter__(self):
+        if self.out.exists() and not self.out.is_dir(): raise NotADirectoryError(f"--out {self.out} is a file, not a folder")
+        self.created = not self.out.exists()
+        self.out.mkdir(parents=True, exist_ok=True)
+        me = dict(pid=os.getpid(), host=socket.gethostname(), started=time.strftime("%Y-%m-%d %H:%M:%S"))
+        for _ in range(3):
+            try: fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
+            except FileExistsError:
+                try: other = json.loads(self.path.read_text())
+                except (OSError, json.JSONDecodeError): other = {}
+                if _alive(other): raise RunFolderBusy(f"{self.out} is being written by process {other.get('pid')} on {other.get('host')} "
+                                                      f"since {other.get('started')}: wait for it to finish, or choose another --out") from None
+                print(f"note: taking over the lock of {self.out} left by process {other.get('pid', '?')} ({other.get('started', '?')}), "
+                      "which is no longer running", file=sys.stderr)
+                self.path.unlink(missing_ok=True); continue
+            with os.fdopen(fd, "w") as fh: fh.write(json.dumps(me))
+            self.held = True
+            _clean_temporaries(self.out)
+            return self
+        raise RunFolderBusy(f"cannot take the lock {self.path}: another process keeps taking it")
+    def __exit__(self, kind, value, tb):
+        if self.held: self.path.unlink(missing_ok=True)
+        if kind is not None and self.created and not any(self.out.iterdir()): self.out.rmdir()   # refused: leave nothing behind
+        return False
+
+def _alive(holder:dict) -> bool:
+    "Whether the process a lock names is still running (another host's process counts as running: it cannot be checked from here)."
+    if holder.get("host") != socket.gethostname(): return bool(holder)
+    try: os.kill(int(holder["pid"]), 0)
+    except ProcessLookupError: return False
+    except PermissionError: return True
+    except (KeyError, ValueError, TypeError): return False
+    return True
+
+def _clean_temporaries(out:Path):
+    "Remove the temporary folders a killed save left (`.NAME.tmp-*`; the `.NAME.old-*` ones are kept: they may be the only copy)."
+    for p in [*out.glob(".*.tmp-*"), *out.glob("stages/*/.*.tmp-*"), *out.glob(".report.tmp-*")]:
+        if p.is_dir(): shutil.rmtree(p, ignore_errors=True)
+
+def _stored_run(out:Path) -> tuple[Path, dict]|None:
+    "The config.json of the run in `out` (its last stage's, or else an earlier stage's), or None when it holds no checkpoint."
+    for p in [out / "last", out / "best", *sorted(out.glob("stages/*/last"))]:
+        if (p / "config.json").is_file():
+            try: return p, json.loads((p / "config.json").read_text())
+            except json.JSONDecodeError as e: raise ValueError(f"{p / 'config.json'} is not valid JSON: {e}") from None
+    return None
+
+def check_resume(out:Path, method:Method, size, dataset:str) -> bool:
+    "Whether there is a run in `out` to resume; refuse one of another method, image size or dataset, naming each difference."
+    stored = _stored_run(out)
+    if stored is None:
+        print(f"note: nothing to resume in {out}: training from the start", file=sys.stderr)
+        return False
+    path, cfg = stored
+    want = dict(method=method.name, size=list(size) if isinstance(size, (tuple, list)) else size, dataset=dataset)
+    have = dict(method=cfg.get("method"), size=cfg.get("size"), dataset=cfg.get("dataset"))
+    diff = [f"{k} {have[k]!r} there, {want[k]!r} asked" for k in want if have[k] != want[k]]
+    if diff: raise ValueError(f"cannot resume {out}: its run differs from this one ({'; '.join(diff)}); use another --out, or train without --resume to replace it")
+    return True
+
+def check_test_split(ds:Dataset, spec:str) -> None:
+    "Before training: every test image and mask decodes, masks have their images' sizes, both classes are present; warn about empty masks."
+    labels, empty, problems = [], [], []
+    for i in range(len(ds)):
+        try:
+            if hasattr(ds, "load"): _, mask = ds.load(i); label, path = ds.items[i].label, ds.items[i].image
+            else: s = ds[i]; mask, label, path = s.mask, s.label, s.path
+        except (OSError, ValueError) as e: problems.append(str(e)); continue
+        labels.append(int(label))
+        if label and ds.has_masks and mask is not None and float(mask.sum()) == 0: empty.append(str(path))
+    if problems:
+        raise ValueError(f"{len(problems)} of {len(ds)} test images of {spec} cannot be used: " + "; ".join(problems[:3])
+                         + (f"; and {len(problems) - 3} more" if len(problems) > 3 else ""))
+    n_bad = sum(labels)
+    if n_bad == 0 or n_bad == len(labels):
+        raise ValueError(f"the test split of {spec} needs normal and anomalous images to be scored: found {n_bad} anomalous and "
+                         f"{len(labels) - n_bad} normal; add the missing kind, or train with --no-eval (evaluate_test=False)")
+    if empty: warnings.warn(f"{len(empty)} anomalous test image(s) of {spec} have an all-zero mask (e.g. {empty[0]}): "
+                            "they count for the image metrics, their pixels as normal", EmptyMaskWarning)
+
+class EmptyMaskWarning(UserWarning):
+    "An anomalous test image whose ground-truth mask marks no pixel."
 
 # %% ../nbs/19_pipeline.ipynb #d949c428
 class AspectWarning(UserWarning):
@@ -232,17 +329,20 @@ def train(method:str|Method, # a registered method or its name
     model = method.build(settings, train_ds.channels)
     check_size(method, settings, model, size)
     test_ds = open_dataset(dataset, "test", size, seed=run.seed, channels=train_ds.channels) if evaluate_test else None
-    out = Path(out)
+    if test_ds is not None: check_test_split(test_ds, dataset)           # before anything is trained or written
+    out, rank0 = Path(out), dist_info()[0] == 0
     config = dict(size=size, channels=train_ds.channels, dataset=dataset)
     if cache is None: cache = not isinstance(train_ds, (SyntheticDefects, SyntheticObjects)) and decoded_bytes(train_ds) <= cache_budget()
     fit_ds = InMemory(train_ds) if cache else train_ds
-    hist = fit_method(method, settings, model, fit_ds, run, out_dir=out, resume=resume, config=config, device=device, progress=progress)
-    result = dict(method=method, settings=settings, model=model, history=hist, metrics=None, out=out, channels=train_ds.channels,
-                  n_train=len(train_ds), run=run)
-    if dist_info()[0] != 0: return result
-    (out / "history.json").write_text(json.dumps(hist, indent=2))
-    if test_ds is not None:
-        result["metrics"] = evaluate(method, settings, model, test_ds, out, device=device, seed=run.seed, title=f"{method.name} on {dataset}")
+    with RunLock(out) if rank0 else nullcontext():                       # under torchrun, rank 0 writes
+        if resume: resume = check_resume(out, method, size, dataset)
+        hist = fit_method(method, settings, model, fit_ds, run, out_dir=out, resume=resume, config=config, device=device, progress=progress)
+        result = dict(method=method, settings=settings, model=model, history=hist, metrics=None, out=out, channels=train_ds.channels,
+                      n_train=len(train_ds), run=run)
+        if not rank0: return result
+        (out / "history.json").write_text(json.dumps(hist, indent=2))
+        if test_ds is not None:
+            result["metrics"] = evaluate(method, settings, model, test_ds, out, device=device, seed=run.seed, title=f"{method.name} on {dataset}")
     return result
 
 class Loaded(NamedTuple):
@@ -281,7 +381,9 @@ def evaluate_checkpoint(path:str|Path, # a checkpoint, as for `load`
     check_size(ld.method, ld.settings, ld.model, size)
     spec = dataset or ld.config["dataset"]
     test_ds = open_dataset(spec, "test", size, seed=seed, channels=ld.config["channels"])
-    return evaluate(ld.method, ld.settings, ld.model, test_ds, out, device=device, seed=seed, bs=bs, title=f"{ld.method.name} on {spec}")
+    check_test_split(test_ds, spec)
+    with RunLock(out):
+        return evaluate(ld.method, ld.settings, ld.model, test_ds, out, device=device, seed=seed, bs=bs, title=f"{ld.method.name} on {spec}")
 
 class _Decoded(Dataset):
     "Decoded images as samples (label 0, no mask) for `detection_batches`."

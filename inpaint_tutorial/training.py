@@ -74,14 +74,23 @@ def save_checkpoint(path:str|Path, # checkpoint folder (created or atomically re
             meta["state"] = state or {}
             save_file(tensors or {"empty": torch.zeros(0)}, str(tmp / "train_state.safetensors"),
                       metadata={"format": CKPT_FORMAT, "json": json.dumps(meta, default=str)})
+        for f in tmp.iterdir(): os.chmod(f, 0o666 & ~_umask())   # safetensors writes 0600: a shared run must stay readable
         old = path.parent / f".{path.name}.old-{uuid.uuid4().hex[:8]}"
         if path.exists(): path.rename(old)
         tmp.rename(path)
         if old.exists(): shutil.rmtree(old)
+    except Exception as e:   # a full disk, a read-only folder: one line naming the checkpoint; the previous one stays intact
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise OSError(f"cannot write checkpoint {path}: {e}") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return path
+
+def _umask() -> int:
+    "This process's umask (read by setting it and putting it back)."
+    m = os.umask(0); os.umask(m)
+    return m
 
 # %% ../nbs/05a_training.ipynb #604ff5aa
 def _resolve_checkpoint(path:Path) -> Path:
@@ -92,6 +101,33 @@ def _resolve_checkpoint(path:Path) -> Path:
         if olds: return olds[-1]
         raise FileNotFoundError(f"no checkpoint at {path}: expected a folder with model.safetensors and config.json")
     raise ValueError(f"{path} is not a checkpoint folder: expected model.safetensors and config.json inside it")
+
+def _free_memory() -> int|None:
+    "Bytes of memory available to this process (Linux: MemAvailable), or None where it cannot be read."
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"): return int(line.split()[1]) * 1024
+    except (OSError, ValueError): pass
+    return None
+
+def _build_checked(model_cfg:dict, path:Path) -> nn.Module:
+    "The network config.json describes, built only after its shapes (made on the meta device: no memory) match the weights file's."
+    try:
+        with torch.device("meta"): probe = build_model(model_cfg)
+    except Exception: return build_model(model_cfg)   # a network that cannot be made on the meta device: built as it is, checked after
+    try:
+        with safe_open(str(path / "model.safetensors"), framework="pt") as f: stored = {k: tuple(f.get_slice(k).get_shape()) for k in f.keys()}
+    except Exception as e: raise ValueError(f"cannot read weights from {path / 'model.safetensors'}: {e}") from None
+    shapes = {k: tuple(v.shape) for k, v in probe.state_dict().items()}
+    bad = [f"{k} {shapes.get(k)} vs {v} stored" for k, v in stored.items() if shapes.get(k) != v][:3]
+    if bad or shapes.keys() != stored.keys():
+        raise ValueError(f"checkpoint {path}: config.json describes a network whose weights do not fit model.safetensors: "
+                         + ("; ".join(bad) or f"{len(shapes)} tensors vs {len(stored)} stored"))
+    need, free = sum(t.numel() * t.element_size() for t in probe.state_dict().values()), _free_memory()
+    if free is not None and need > free:
+        raise ValueError(f"checkpoint {path}: its network needs {need / 2**30:.1f} GiB for its weights alone, more than the "
+                         f"{free / 2**30:.1f} GiB of memory free here")
+    return build_model(model_cfg)
 
 def _config_diff(a:dict, b:dict) -> list[str]:
     return [f"{k}: checkpoint {a.get(k)!r} vs model {b.get(k)!r}" for k in sorted(a.keys() | b.keys()) if a.get(k) != b.get(k)]
@@ -114,7 +150,7 @@ def load_checkpoint(path:str|Path, # checkpoint folder written by `save_checkpoi
     if "method" in cfg:   # the method's identity: known method, not newer than this release, settings migrated and checked
         m, settings = method_from_config(cfg, f"checkpoint {path}")
         cfg.update(method_version=m.version, method_module=m.module, settings=settings.to_dict())
-    if model is None: model = build_model(cfg["model"])
+    if model is None: model = _build_checked(cfg["model"], path)
     else:
         diff = _config_diff(cfg["model"], model_config(model))
         if diff: raise ValueError(f"checkpoint {path} does not match the model: " + "; ".join(diff))
@@ -132,8 +168,10 @@ def load_checkpoint(path:str|Path, # checkpoint folder written by `save_checkpoi
     if optimizer is not None or generator is not None:
         ts = path / "train_state.safetensors"
         if not ts.is_file(): raise ValueError(f"checkpoint {path} is not resumable: no train_state.safetensors")
-        with safe_open(str(ts), framework="pt") as f: meta = json.loads(f.metadata()["json"])
-        tensors = load_file(str(ts))
+        try:
+            with safe_open(str(ts), framework="pt") as f: meta = json.loads(f.metadata()["json"])
+            tensors = load_file(str(ts))
+        except Exception as e: raise ValueError(f"cannot read the training state {ts} (truncated or corrupt?): {e}") from None
         if optimizer is not None: optimizer.load_state_dict(_unflatten_optimizer(tensors, meta))
         if generator is not None and "generator_state" in tensors: generator.set_state(tensors["generator_state"])
         state = meta.get("state", {})
@@ -515,7 +553,9 @@ def checkpoint_state(path:str|Path) -> dict:
     "The JSON training state stored in a resumable checkpoint (epoch, best loss, history); {} if it has none."
     ts = _resolve_checkpoint(Path(path)) / "train_state.safetensors"
     if not ts.is_file(): return {}
-    with safe_open(str(ts), framework="pt") as f: return json.loads(f.metadata()["json"]).get("state", {})
+    try:
+        with safe_open(str(ts), framework="pt") as f: return json.loads(f.metadata()["json"]).get("state", {})
+    except Exception as e: raise ValueError(f"cannot read the training state {ts} (truncated or corrupt?): {e}") from None
 
 def _stage_budget(budget, t_start, stages, i):
     "Stage i's share of what is left of the run's budget, in proportion to the epoch shares of the stages still to run."
