@@ -8,7 +8,9 @@ method's default settings (tiny presets) and `max_minutes=--budget`: every metho
 budget, split over its stages as `fit_method` does; `--epochs` is only a ceiling. 20% of the normal training images are
 held out for validation and the best-validation weights kept. Then `pipeline.evaluate` on the whole test split. Reported
 per run and as mean +- std over the seeds: image AUROC, pixel AUROC and AUPRO (datasets with masks), F1-max next to the
-F1 of the trivial detector that flags every test image, training minutes, epochs (over all stages), inference milliseconds per test image.
+F1 of the trivial detector that flags every test image, the false-positive rate on the normal test images and the recall
+on the defective ones of the threshold calibrated on the normal validation images alone (the run's `fpr`, 1% by default:
+what a user's verdicts would be), training minutes, epochs (over all stages), inference milliseconds per test image.
 
 For seed 0 the script also scores the same few test images with every method (per defect kind the test image with
 the largest defect, and the first normal one; on ball-screw, one kind, its four largest defects) and keeps them, with
@@ -58,7 +60,7 @@ from summary import (method_and_seed_lists, summarized_rows, print_table, write_
                      protocol, train_and_score, rescored, merge_parts, markdown_table as summary_table)
 from variants import VARIANTS, DEFAULT_METHODS, LABELS
 
-KEYS = ("image_auroc", "pixel_auroc", "aupro", "f1_max", "f1_trivial", "train_min", "epochs", "infer_ms")
+KEYS = ("image_auroc", "pixel_auroc", "aupro", "f1_max", "f1_trivial", "cal_fpr", "cal_recall", "train_min", "epochs", "infer_ms")
 RESULTS = Path(__file__).parent / "results"
 
 def parse_args(argv=None):

@@ -37,7 +37,8 @@ def train_and_score(method, settings, spec:str, size, run:TrainSettings, device:
         r = pipeline.train(method, settings, spec, size=size, out=Path(tmp) / "run", run=run, device=device, evaluate_test=False, progress=False)
         train_min = (time.perf_counter() - t0) / 60
         test_ds = pipeline.open_dataset(spec, "test", size, seed=run.seed, channels=r["channels"])
-        res = pipeline.evaluate(r["method"], r["settings"], r["model"], test_ds, Path(tmp) / "eval", device=device, seed=run.seed) if score else None
+        res = pipeline.evaluate(r["method"], r["settings"], r["model"], test_ds, Path(tmp) / "eval", device=device, seed=run.seed,
+                                calibration=r.get("calibration")) if score else None
     hist = r["history"]   # the last stage's, the earlier ones under "stages"; closed-form stages have no epochs
     stage_epochs = {k: len(v["epochs"]) for k, v in hist.get("stages", {}).items()} | {"last": len(hist["epochs"])}
     row = dict(train_min=train_min, epochs=sum(stage_epochs.values()), stage_epochs=stage_epochs, best_epoch=hist["best_epoch"],
@@ -47,6 +48,7 @@ def train_and_score(method, settings, spec:str, size, run:TrainSettings, device:
         row = dict(image_auroc=res["image_auroc"], f1_max=res["f1_max"], f1_trivial=2 * p / (1 + p), **row, infer_ms=1000 * res["seconds_per_image"],
                    n_test=res["n_test"])
         if res.get("pixel_auroc") is not None: row.update(pixel_auroc=res["pixel_auroc"], aupro=res["aupro"])
+        if c := res.get("calibrated"): row.update(cal_fpr=c["fpr"], cal_recall=c["recall"], cal_threshold=c["threshold"])   # the validation threshold's verdicts
     return row, r, test_ds
 
 def rescored(method, r:dict, test_ds, row:dict, overrides:dict, seed:int, device:str="cpu") -> dict:
@@ -55,7 +57,8 @@ def rescored(method, r:dict, test_ds, row:dict, overrides:dict, seed:int, device
     s = r["settings"].from_dict({**r["settings"].to_dict(), **overrides})
     with tempfile.TemporaryDirectory() as tmp:
         res = pipeline.evaluate(method, s, r["model"], test_ds, Path(tmp) / "eval", device=device, seed=seed)
-    out = dict(row, image_auroc=res["image_auroc"], f1_max=res["f1_max"], infer_ms=1000 * res["seconds_per_image"],
+    kept = {k: v for k, v in row.items() if not k.startswith("cal_")}   # the calibration was of the trained score, not of this one
+    out = dict(kept, image_auroc=res["image_auroc"], f1_max=res["f1_max"], infer_ms=1000 * res["seconds_per_image"],
                settings=s.to_dict(), rescored=overrides)
     if res.get("pixel_auroc") is not None: out.update(pixel_auroc=res["pixel_auroc"], aupro=res["aupro"])
     return out
@@ -93,7 +96,8 @@ def markdown_table(res:dict, labels:dict|None=None) -> str:
     seed); `labels` maps a method's name to the name the table shows."""
     labels = labels or {}
     cols = [("image_auroc", "image AUROC", 3), ("pixel_auroc", "pixel AUROC", 3), ("aupro", "AUPRO", 3), ("f1_max", "F1-max", 3),
-            ("f1_trivial", "F1 flag-all", 3), ("train_min", "training min", 1), ("epochs", "epochs", 0), ("infer_ms", "ms / test image", 0)]
+            ("f1_trivial", "F1 flag-all", 3), ("cal_fpr", "FPR at the validation threshold", 3), ("cal_recall", "recall at it", 3),
+            ("train_min", "training min", 1), ("epochs", "epochs", 0), ("infer_ms", "ms / test image", 0)]
     rows = [r for r in res["rows"] if "mean" in r]
     cols = [c for c in cols if any(c[0] in r["mean"] for r in rows)]
     def cell(r, k, d):

@@ -14,7 +14,8 @@ from . import pipeline
 
 # %% auto #0
 __all__ = ['DEMO_DATASET', 'DEMO_RUN', 'CLIError', 'add_settings_flags', 'settings_from_args', 'method_in', 'cmd_train',
-           'cmd_evaluate', 'cmd_predict', 'cmd_demo', 'cmd_methods', 'image_size', 'build_parser', 'main']
+           'cmd_evaluate', 'cmd_predict', 'cmd_calibrate', 'cmd_demo', 'cmd_methods', 'image_size', 'build_parser',
+           'main']
 
 # %% ../nbs/20_cli.ipynb #7765b87f
 class CLIError(Exception):
@@ -67,6 +68,7 @@ def _print_metrics(res:dict):
     keys = [k for k in ("image_auroc", "pixel_auroc", "aupro", "f1_max") if res.get(k) is not None]
     flag = f" (flag-all {res['f1_flag_all']:.4f})" if "f1_flag_all" in res else ""
     print("  ".join(f"{k} {res[k]:.4f}" for k in keys) + flag + f"  ({res['n_test']} test images, {res['n_anomalous']} anomalous)")
+    if c := res.get("calibrated"): print(f"at the calibrated threshold {c['threshold']:.6g} (target FPR {c['fpr_target']:g}): FPR {c['fpr']:.4f}, recall {c['recall']:.4f}, F1 {c['f1']:.4f}")
 
 def _run(args) -> TrainSettings:
     "The run's settings from the command line, over the subcommand's defaults."
@@ -93,11 +95,18 @@ def cmd_evaluate(args) -> int:
     return 0
 
 def cmd_predict(args) -> int:
-    "Anomaly maps (PNG) and scores (CSV) for images or folders of images."
-    rows = pipeline.predict(pipeline.load(args.checkpoint, method=args.method), args.inputs, args.out, device=args.device,
-                            seed=_run(args).seed, bs=_run(args).bs)
-    out = Path(args.out)
-    print(f"{len(rows)} images scored: {(out / 'scores.csv').resolve()}, maps in {(out / 'maps').resolve()}")
+    "Scores, verdicts, maps and defect masks at each input's size (CSV, PNG, JSON summary) for images or folder trees."
+    rows = pipeline.predict(pipeline.load(args.checkpoint, method=args.method), args.inputs, args.out, device=args.device, seed=_run(args).seed,
+                            bs=_run(args).bs, threshold=args.threshold, pixel_threshold=args.pixel_threshold, overlay=args.overlay,
+                            strict=args.strict, progress=not args.quiet, num_workers=args.workers)
+    n = {v: sum(r[2] == v for r in rows) for v in ("defective", "good", "error")}
+    print(f"{len(rows)} inputs: {n['defective']} defective, {n['good']} good, {n['error']} unreadable: {(Path(args.out) / 'scores.csv').resolve()}")
+    return 2 if n["error"] else 0
+
+def cmd_calibrate(args) -> int:
+    "Set a checkpoint's thresholds from a folder of good images."
+    cal = pipeline.calibrate_checkpoint(args.checkpoint, args.normal, method=args.method, fpr=_run(args).fpr, device=args.device, seed=_run(args).seed, bs=_run(args).bs)
+    print(f"thresholds image {cal['image_threshold']:.6g}, pixel {cal['pixel_threshold']:.6g} (FPR {cal['fpr']:g} on {cal['n_images']} good images): {cal['file']}")
     return 0
 
 DEMO_DATASET = "synthetic:n_test=240"   # 120 normal and 120 defective test crops: five times the dataset's default 48 (see the prose above it)
@@ -108,8 +117,7 @@ def cmd_demo(args) -> int:
     args.dataset, args.method, args.resume, args.no_eval = DEMO_DATASET, "riad", False, False
     t0 = time.perf_counter()
     cmd_train(args)
-    print(f"demo report written to {Path(args.out).resolve()} in {time.perf_counter() - t0:.0f} s "
-          "(metrics.json, roc.png, gallery.png, history.json, checkpoints best/ and last/)")
+    print(f"demo report in {Path(args.out).resolve()} after {time.perf_counter() - t0:.0f} s (metrics.json, roc.png, gallery.png, history.json, best/, last/)")
     return 0
 
 def cmd_methods(args) -> int:
@@ -137,13 +145,17 @@ def image_size(value:str) -> int|tuple[int, int]:
         raise argparse.ArgumentTypeError(f"expected N or WIDTHxHEIGHT with every side in [16, 4096], got {value!r}")
     return nums[0] if len(nums) == 1 else (nums[1], nums[0])
 
-def _common(p, size:int|None=64, out:str="runs/riad", size_help:str|None=None, run:dict|None=None):
+def _checkpoint(p):
+    p.add_argument("--checkpoint", required=True, help="a checkpoint folder, or a training output folder (uses its best/)")
+    p.add_argument("--method", default=None, help="refuse a checkpoint of another method")
+
+def _common(p, size:int|None=64, out:str="runs/riad", size_help:str|None=None, run:dict|None=None, quiet:bool=False):
     "--size, --device, --out; the run's flags (all of `TrainSettings` with `run` as this command's defaults; else --seed and --bs)."
     if size_help or size: p.add_argument("--size", type=image_size, default=size, metavar="N|WxH",
                                          help=size_help or f"image size: N for N x N, or WIDTHxHEIGHT such as 448x192 (default {size})")
     p.add_argument("--device", default=None, help="cpu, cuda, cuda:N or mps (default: the best available)")
     p.add_argument("--out", default=out, help=f"output folder (default {out})")
-    if run is not None: p.add_argument("--quiet", action="store_true", help="no progress output")
+    if run is not None or quiet: p.add_argument("--quiet", action="store_true", help="no progress output")
     add_settings_flags(p, TrainSettings, prefix="run", defaults=run, only=None if run is not None else ("seed", "bs"))
     p.set_defaults(run_defaults=run)
 
@@ -154,35 +166,35 @@ class _Parser(argparse.ArgumentParser):
 def build_parser(method:str="riad", # the method whose settings flags `train` gets
                 ) -> argparse.ArgumentParser:
     "The `inpaint-tutorial` argument parser, one subparser per subcommand."
-    p = _Parser(prog="inpaint-tutorial",
-                                description="Inpainting-based visual anomaly detection: the inpaint_tutorial command-line tool.")
+    p = _Parser(prog="inpaint-tutorial", description="Inpainting-based visual anomaly detection: the inpaint_tutorial command-line tool.")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
     d = sub.add_parser("demo", help="train and evaluate a small RIAD on the built-in dataset; write a report folder")
-    _common(d, size=128, out="reports/demo", run=DEMO_RUN)
-    d.set_defaults(func=cmd_demo)
+    _common(d, size=128, out="reports/demo", run=DEMO_RUN); d.set_defaults(func=cmd_demo)
     t = sub.add_parser("train", help="train a method on a dataset, then evaluate it (works under torchrun)")
     t.add_argument("--dataset", required=True, help=pipeline.DATASET_SPECS)
     t.add_argument("--method", default="riad", help=f"one of {', '.join(list_methods())} (default riad); 'help' lists them")
     t.add_argument("--resume", action="store_true", help="continue from OUT/last (finished stages are skipped)")
     t.add_argument("--no-eval", action="store_true", help="skip the evaluation on the test split")
     _common(t, run={})
-    add_settings_flags(t, get_method(method))
-    t.set_defaults(func=cmd_train)
+    add_settings_flags(t, get_method(method)); t.set_defaults(func=cmd_train)
     e = sub.add_parser("evaluate", help="evaluate a checkpoint on a dataset's test split")
-    e.add_argument("--checkpoint", required=True, help="a checkpoint folder, or a training output folder (uses its best/)")
-    e.add_argument("--dataset", default=None, help="dataset spec (default: the one the checkpoint was trained on)")
-    e.add_argument("--method", default=None, help="refuse a checkpoint of another method")
+    _checkpoint(e); e.add_argument("--dataset", default=None, help="dataset spec (default: the one the checkpoint was trained on)")
     e.add_argument("--score", default=None, help="score with this `score` setting instead of the checkpoint's (riad: msgms or perceptual; "
                                                  "i3ad: ssim or perceptual; csa: perceptual, barlow, msgms or ssim)")
     _common(e, size=None, out="runs/eval", size_help="image size, N or WIDTHxHEIGHT (default: the checkpoint's)"); e.set_defaults(func=cmd_evaluate)
-    r = sub.add_parser("predict", help="anomaly maps (PNG) and scores (CSV) for images or folders")
-    r.add_argument("inputs", nargs="+", help="image files and/or folders of images")
-    r.add_argument("--checkpoint", required=True, help="a checkpoint folder, or a training output folder (uses its best/)")
-    r.add_argument("--method", default=None, help="refuse a checkpoint of another method")
-    _common(r, size=None, out="runs/predict"); r.set_defaults(func=cmd_predict)   # images are resized to the checkpoint's size
+    r = sub.add_parser("predict", help="scores, verdicts, maps and defect masks at each input's size, for images or folder trees")
+    r.add_argument("inputs", nargs="+", help="image files and/or folders (searched recursively)"); _checkpoint(r)
+    r.add_argument("--threshold", type=float, default=None, help="image-score threshold (default: the checkpoint's calibration)")
+    r.add_argument("--pixel-threshold", type=float, default=None, help="pixel threshold of the defect masks (default: the calibration's)")
+    r.add_argument("--overlay", action="store_true", help="also write each map over its photograph (overlays/)")
+    r.add_argument("--strict", action="store_true", help="stop before writing anything on an unreadable input or a missing calibration")
+    r.add_argument("--workers", type=int, default=0, help="DataLoader processes decoding ahead (default 0)")
+    _common(r, size=None, out="runs/predict", quiet=True); r.set_defaults(func=cmd_predict)   # images are resized to the checkpoint's size
+    c = sub.add_parser("calibrate", help="set a checkpoint's thresholds from a folder of good images")
+    c.add_argument("normal", nargs="+", help="folders or files of good images only"); _checkpoint(c); c.add_argument("--device", default=None)
+    add_settings_flags(c, TrainSettings, prefix="run", only=("seed", "bs", "fpr")); c.set_defaults(func=cmd_calibrate)
     m = sub.add_parser("methods", help="list the registered methods and backbones, or one method's settings")
-    m.add_argument("name", nargs="?", default=None, help="a method whose settings to list")
-    m.set_defaults(func=cmd_methods)
+    m.add_argument("name", nargs="?", default=None, help="a method whose settings to list"); m.set_defaults(func=cmd_methods)
     return p
 
 def _fail(command:str, e:BaseException) -> int:

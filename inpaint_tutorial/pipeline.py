@@ -4,27 +4,31 @@
 
 # %% ../nbs/19_pipeline.ipynb #1cd662d2
 from __future__ import annotations
-import csv, json, os, shutil, socket, sys, time, uuid, warnings
+import csv, hashlib, json, math, os, shutil, socket, sys, time, uuid, warnings
 from contextlib import nullcontext
 from pathlib import Path
 from typing import NamedTuple, Sequence
 import numpy as np
 import torch
 from torch import nn, Tensor
+import torch.nn.functional as F
+from tqdm.auto import tqdm
 from PIL import Image
-from torch.utils.data import DataLoader, Dataset
-from .core import default_device, make_generator, seed_everything, show_images, overlay
-from .data import (Sample, SyntheticDefects, SyntheticObjects, MVTecAD, VisA, FolderDataset, ELPV, TEXTURES, list_images, load_image, resize_image,
+from torch.utils.data import DataLoader, Dataset, Subset
+from .core import default_device, make_generator, seed_everything, show_images, overlay as _overlay
+from .data import (SyntheticDefects, SyntheticObjects, MVTecAD, VisA, FolderDataset, ELPV, TEXTURES, load_image, resize_image, check_size as image_hw, IMAGE_EXTS,
                                    InMemory, decoded_bytes, cache_budget)
 from .method import Method, Settings, SettingsError, get_method, method_from_config, check_size
-from .training import TrainSettings, train_settings, fit_method, load_checkpoint, dist_info
+from .training import TrainSettings, train_settings, split_train_val, fit_method, load_checkpoint, dist_info
 from .metrics import evaluate as score_metrics, PixelAccumulator, image_auroc, MAX_PIXELS
 
 # %% auto #0
-__all__ = ['DATASET_SPECS', 'open_dataset', 'GalleryItem', 'Detections', 'detection_batches', 'detect_dataset',
-           'detection_metrics', 'write_report', 'evaluate', 'RunFolderBusy', 'RunLock', 'check_resume',
-           'check_test_split', 'EmptyMaskWarning', 'AspectWarning', 'warn_aspect', 'train', 'Loaded', 'load',
-           'rescore_settings', 'evaluate_checkpoint', 'predict']
+__all__ = ['DATASET_SPECS', 'MIN_CALIBRATION', 'CALIBRATION_FILE', 'PREDICT_COLUMNS', 'open_dataset', 'GalleryItem', 'Detections',
+           'detection_batches', 'detect_dataset', 'detection_metrics', 'write_report', 'evaluate', 'RunFolderBusy',
+           'RunLock', 'check_resume', 'check_test_split', 'EmptyMaskWarning', 'AspectWarning', 'warn_aspect', 'train',
+           'Loaded', 'load', 'rescore_settings', 'evaluate_checkpoint', 'calibrate', 'save_calibration',
+           'calibrate_checkpoint', 'calibrated_metrics', 'FileSample', 'ImageFiles', 'input_files', 'predict',
+           'UncalibratedWarning']
 
 # %% ../nbs/19_pipeline.ipynb #520eed47
 DATASET_SPECS = ("synthetic[:TEXTURE][,n_train=N,n_test=N,crop=N], objects[:TEXTURE][,n_train=N,n_test=N,crop=N], mvtec:ROOT/CATEGORY, visa:ROOT/OBJECT, "
@@ -94,7 +98,7 @@ def _figure_gallery(items:list[GalleryItem], path:Path, vmax:float):
     import matplotlib.pyplot as plt
     cells, titles = [], []
     for it in items:
-        cells += [it.image, it.recon, overlay(it.image, it.amap, 0.5, vmin=0, vmax=vmax), it.mask]
+        cells += [it.image, it.recon, _overlay(it.image, it.amap, 0.5, vmin=0, vmax=vmax), it.mask]
         titles += [f"{it.defect} {it.score:.3f}", "reconstruction", "anomaly map", "ground truth"]
     fig = show_images(cells, ncols=4, titles=titles, size=2.0)
     fig.savefig(path, dpi=90); plt.close(fig)
@@ -114,11 +118,12 @@ class Detections(NamedTuple):
 def detection_batches(method:Method, settings:Settings, model:nn.Module, ds:Dataset,
                       *, device=None, seed:int=0, # the masks of every batch come from one random stream seeded `seed`
                       bs:int=16, detect=None, # detect(model, images, settings, *, generator) -> Detection; None: the method's
+                      num_workers:int=0, # DataLoader processes decoding the next batches
                      ):
     "(batch, detection) for every batch of `ds`, in order: the one loop over a dataset that the report, `predict` and the benchmarks share."
     device = default_device(device)
     model = model.to(device).eval()
-    for batch in DataLoader(ds, batch_size=bs):   # every batch draws from a fresh stream: an image's masks do not depend on its batch
+    for batch in DataLoader(ds, batch_size=bs, num_workers=num_workers):   # every batch draws from a fresh stream: an image's masks do not depend on its batch
         yield batch, (detect or method.detect)(model, batch.image.to(device), settings, generator=make_generator(seed))
 
 def detect_dataset(method:Method, settings:Settings, model:nn.Module,
@@ -146,7 +151,9 @@ def detect_dataset(method:Method, settings:Settings, model:nn.Module,
     return Detections(torch.cat(scores).numpy(), torch.cat(labels).numpy(), paths, defects, torch.cat(maps) if keep else None,
                       torch.cat(masks) if keep else None, acc, top, secs / len(paths))
 
-def detection_metrics(det:Detections, method:Method, settings:Settings) -> dict:
+def detection_metrics(det:Detections, method:Method, settings:Settings,
+                      calibration:dict|None=None, # from `calibrate`: also the verdicts of its image threshold
+                     ) -> dict:
     "The metrics of `06_metrics` for a dataset's detections (pixel metrics when it has masks: exact, or binned and bounded), with what they mean."
     if det.maps is not None: res = score_metrics(det.scores, det.labels, det.maps, det.masks)
     else:
@@ -161,6 +168,9 @@ def detection_metrics(det:Detections, method:Method, settings:Settings) -> dict:
                                                               "full": " over the whole map"}.get(region, ""),
                f1_max_note="threshold chosen on the test set (oracle)",
                f1_flag_all=round(2 * float(labels.mean()) / (1 + float(labels.mean())), 4))   # F1 of flagging every image: the floor F1-max must beat
+    if calibration is not None:   # the threshold set on normal images alone: what a user gets, next to the oracle F1-max
+        res["calibrated"] = dict(calibrated_metrics(det.scores, labels, calibration["image_threshold"]), fpr_target=calibration["fpr"],
+                                 source=calibration.get("source", ""))
     return res
 
 def write_report(res:dict, # from `detection_metrics`
@@ -185,10 +195,12 @@ def evaluate(method:Method, settings:Settings, model:nn.Module,
              test_ds:Dataset, # a test split (samples with image, mask, label, defect, path)
              out:str|Path, # report folder (created)
              *, device=None, seed:int=0, # seed of the detector's masks
-             bs:int=16, title:str="") -> dict: # the metrics, as written to metrics.json
+             bs:int=16, title:str="",
+             calibration:dict|None=None, # from `calibrate`: report its threshold's verdicts too
+            ) -> dict: # the metrics, as written to metrics.json
     "Detect on every test image, compute the metrics, write metrics.json, scores.csv, roc.png and gallery.png into `out`."
     det = detect_dataset(method, settings, model, test_ds, device=device, seed=seed, bs=bs)
-    res = detection_metrics(det, method, settings)
+    res = detection_metrics(det, method, settings, calibration)
     write_report(res, det, out, title)
     return res
 
@@ -341,16 +353,32 @@ def train(method:str|Method, # a registered method or its name
                       n_train=len(train_ds), run=run)
         if not rank0: return result
         (out / "history.json").write_text(json.dumps(hist, indent=2))
+        result["calibration"] = _calibrate_run(method, settings, model, fit_ds, run, out, dataset, device)
         if test_ds is not None:
-            result["metrics"] = evaluate(method, settings, model, test_ds, out, device=device, seed=run.seed, title=f"{method.name} on {dataset}")
+            result["metrics"] = evaluate(method, settings, model, test_ds, out, device=device, seed=run.seed, title=f"{method.name} on {dataset}",
+                                         calibration=result["calibration"])
     return result
 
+def _calibrate_run(method, settings, model, train_ds, run:TrainSettings, out:Path, dataset:str, device) -> dict|None:
+    "The thresholds of a trained run, from its normal validation images (never trained on), stored in out/best; None without enough of them."
+    val = split_train_val(len(train_ds), run.val_fraction, run.seed)[1] if run.val_fraction > 0 else []
+    if len(val) < MIN_CALIBRATION or not (out / "best").is_dir():
+        print(f"note: not calibrated: {len(val)} normal validation images, {MIN_CALIBRATION} needed (raise val_fraction, or run "
+              "inpaint-tutorial calibrate on a folder of good images)", file=sys.stderr)
+        return None
+    cal = calibrate(method, settings, model, Subset(train_ds, val), fpr=run.fpr, device=device, seed=run.seed,
+                    source=f"{len(val)} normal validation images of {dataset}")
+    save_calibration(out / "best", cal)
+    return cal
+
 class Loaded(NamedTuple):
-    "A checkpoint, loaded: its method, settings, network and config.json."
+    "A checkpoint, loaded: its method, settings, network, config.json, its folder and its calibration (None if it has none)."
     method: Method
     settings: Settings
     model: nn.Module
     config: dict
+    path: Path|None = None
+    calibration: dict|None = None
 
 def load(path:str|Path, # a checkpoint folder, or a training output folder (its best/ is used)
          *, method:str|None=None, # refuse a checkpoint of another method
@@ -360,7 +388,11 @@ def load(path:str|Path, # a checkpoint folder, or a training output folder (its 
     if not (ckpt / "config.json").exists() and (ckpt / "best").exists(): ckpt = ckpt / "best"
     model, cfg, _ = load_checkpoint(ckpt, method=method, device=device)
     m, s = method_from_config(cfg, f"checkpoint {ckpt}")
-    return Loaded(m, s, model, cfg)
+    cal = None
+    if (ckpt / CALIBRATION_FILE).is_file():
+        try: cal = json.loads((ckpt / CALIBRATION_FILE).read_text())
+        except json.JSONDecodeError as e: raise ValueError(f"{ckpt / CALIBRATION_FILE} is not valid JSON: {e}") from None
+    return Loaded(m, s, model, cfg, ckpt, cal)
 
 def rescore_settings(method:Method, settings:Settings, score:str) -> Settings:
     "`settings` with another `score` (checked against the method's choices); a method without a `score` setting is refused."
@@ -383,38 +415,158 @@ def evaluate_checkpoint(path:str|Path, # a checkpoint, as for `load`
     test_ds = open_dataset(spec, "test", size, seed=seed, channels=ld.config["channels"])
     check_test_split(test_ds, spec)
     with RunLock(out):
-        return evaluate(ld.method, ld.settings, ld.model, test_ds, out, device=device, seed=seed, bs=bs, title=f"{ld.method.name} on {spec}")
+        return evaluate(ld.method, ld.settings, ld.model, test_ds, out, device=device, seed=seed, bs=bs, title=f"{ld.method.name} on {spec}",
+                        calibration=ld.calibration)
 
-class _Decoded(Dataset):
-    "Decoded images as samples (label 0, no mask) for `detection_batches`."
-    def __init__(self, images:Tensor, files:list): self.images, self.files = images, files
+# %% ../nbs/19_pipeline.ipynb #f81c270f
+MIN_CALIBRATION = 10 # normal images a calibration needs at least
+CALIBRATION_FILE = "calibration.json" # in the checkpoint folder, beside config.json
+PREDICT_COLUMNS = ("image", "score", "verdict", "map", "mask", "overlay", "error") # the columns of predict's scores.csv
+
+def calibrate(method:Method, settings:Settings, model:nn.Module,
+              normal_ds:Dataset, # normal images only (samples with an `.image`), never seen by the training
+              *, fpr:float=0.01, # the share of normal images (and of their pixels) the thresholds may flag
+              device=None, seed:int=0, bs:int=16, source:str="", # where the images come from, recorded
+              max_pixels:int=10_000_000, # pixel scores kept for the pixel threshold (a seeded subsample beyond)
+             ) -> dict: # fpr, image_threshold, pixel_threshold, n_images, source
+    "Thresholds from normal images alone: the image score and the pixel score that a share `fpr` of them exceeds."
+    if not 0 < fpr < 1: raise ValueError(f"the false-positive rate must be in (0, 1), got {fpr}")
+    if len(normal_ds) < MIN_CALIBRATION:
+        raise ValueError(f"calibration needs at least {MIN_CALIBRATION} normal images, got {len(normal_ds)}" + (f" ({source})" if source else ""))
+    scores, pixels, g = [], [], make_generator(seed + 1)
+    per_batch = max(1, max_pixels * bs // len(normal_ds))
+    for batch, det in detection_batches(method, settings, model, normal_ds, device=device, seed=seed, bs=bs):
+        if getattr(batch, "error", None) is not None and any(batch.error): raise ValueError(f"cannot calibrate on {source}: {next(e for e in batch.error if e)}")
+        scores.append(det.score.float().cpu())
+        a = det.anomaly_map.float().cpu().flatten()
+        pixels.append(a if len(a) <= per_batch else a[torch.randint(len(a), (per_batch,), generator=g)])
+    s, p = torch.cat(scores).numpy(), torch.cat(pixels).numpy()
+    return dict(fpr=fpr, image_threshold=float(np.quantile(s, 1 - fpr, method="higher")),
+                pixel_threshold=float(np.quantile(p, 1 - fpr, method="higher")), n_images=int(len(s)), source=source)
+
+def save_calibration(checkpoint:str|Path, cal:dict) -> Path:
+    "Store a calibration in a checkpoint folder (written aside, then renamed: never half a file)."
+    path = Path(checkpoint) / CALIBRATION_FILE
+    tmp = path.with_name(f".{CALIBRATION_FILE}.tmp-{uuid.uuid4().hex[:8]}")
+    try: tmp.write_text(json.dumps(cal, indent=2)); os.replace(tmp, path)
+    except OSError as e: tmp.unlink(missing_ok=True); raise OSError(f"cannot write {path}: {e}") from None
+    return path
+
+def calibrate_checkpoint(path:str|Path, # a checkpoint, as for `load`
+                         normal:Sequence[str|Path], # files and/or folder trees of good images only
+                         *, method:str|None=None, fpr:float=0.01, device=None, seed:int=0, bs:int=16) -> dict:
+    "Set a checkpoint's thresholds from good images of the user's own (`calibrate`), store them in it, and return them with its path."
+    ld = load(path, method=method)
+    files, _ = input_files(normal)
+    cal = calibrate(ld.method, ld.settings, ld.model, ImageFiles(files, ld.config["size"], ld.config["channels"]), fpr=fpr, device=device,
+                    seed=seed, bs=bs, source=f"{len(files)} images of {', '.join(map(str, normal))}")
+    return dict(cal, file=str(save_calibration(ld.path, cal)))
+
+def calibrated_metrics(scores:np.ndarray, labels:np.ndarray, threshold:float) -> dict:
+    "What the verdicts of a threshold would have been on labelled images: false-positive rate, recall, precision, F1."
+    flag = scores > threshold
+    tp, fp = int((flag & (labels == 1)).sum()), int((flag & (labels == 0)).sum())
+    n1, n0 = int((labels == 1).sum()), int((labels == 0).sum())
+    prec, rec = tp / max(tp + fp, 1), tp / max(n1, 1)
+    return dict(threshold=float(threshold), fpr=fp / max(n0, 1), recall=rec, precision=prec, f1=2 * prec * rec / max(prec + rec, 1e-12))
+
+class FileSample(NamedTuple):
+    "One input file for `predict` and `calibrate`: the image at the model's size, its own size, and the error if it cannot be read."
+    image: Tensor # (C,H,W) at the model's size; zeros when unreadable
+    height: int # the file's own size
+    width: int
+    index: int
+    error: str # "" when the file was read
+
+class ImageFiles(Dataset):
+    "Image files decoded one at a time (memory does not grow with their number); an unreadable file gives its error, not an exception."
+    def __init__(self, files:list, size, channels:int): self.files, self.hw, self.channels = list(files), image_hw(size), channels
     def __len__(self): return len(self.files)
-    def __getitem__(self, i): return Sample(self.images[i], torch.zeros(1, *self.images.shape[-2:]), 0, "", str(self.files[i]))
+    def __getitem__(self, i:int) -> FileSample:
+        try: img = load_image(self.files[i], self.channels)
+        except (OSError, ValueError) as e: return FileSample(torch.zeros(self.channels, *self.hw), 0, 0, i, str(e))
+        return FileSample(resize_image(img, self.hw), img.shape[-2], img.shape[-1], i, "")
 
-def predict(loaded:Loaded, # from `load`
-            inputs:Sequence[str|Path], # image files and/or folders of images
-            out:str|Path, # writes out/scores.csv and out/maps/<stem>.png
-            *, device=None, seed:int=0, bs:int=8) -> list[tuple[str, float, str]]: # (image, score, map path) rows
-    "Anomaly maps (PNG, scaled by the method's map range) and scores (CSV) for images; every image is decoded before anything is written."
+def input_files(inputs:Sequence[str|Path]) -> tuple[list[Path], list[Path]]:
+    "The image files of files and folder trees (recursively, sorted), and for each a relative name mirroring the inputs: no two collide."
     files = []
     for p in map(Path, inputs):
-        if p.is_dir(): files += list_images(p)
+        if p.is_dir(): files += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in IMAGE_EXTS
+                                       and not any(part.startswith(".") for part in f.relative_to(p).parts))
         elif p.is_file(): files.append(p)
         else: raise FileNotFoundError(f"input {p} does not exist")
+    if not files: raise ValueError(f"no image files ({', '.join(IMAGE_EXTS)}) in {', '.join(map(str, inputs))}")
+    absolute = [f.resolve() for f in files]
+    root = Path(os.path.commonpath([a.parent for a in absolute]))
+    return files, [a.relative_to(root) for a in absolute]
+
+def _png(path:Path, a:np.ndarray):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(a).save(path)
+
+def predict(loaded:Loaded, # from `load`
+            inputs:Sequence[str|Path], # image files and/or folder trees of images
+            out:str|Path, # writes out/scores.csv, out/summary.json, out/maps/..., out/masks/... (and out/overlays/...)
+            *, device=None, seed:int=0, bs:int=8,
+            threshold:float|None=None, pixel_threshold:float|None=None, # override the checkpoint's calibration
+            overlay:bool=False, # also write each map blended over the photograph
+            strict:bool=False, # stop before writing anything if a file cannot be read or the checkpoint has no calibration
+            progress:bool=False, num_workers:int=0) -> list[tuple]: # one row per input, PREDICT_COLUMNS
+    "Scores, verdicts, and maps and defect masks at each input's own size, streamed in batches; an unreadable file gets a row with its error."
+    files, names = input_files(inputs)
+    cal = loaded.calibration or {}
+    thr = threshold if threshold is not None else cal.get("image_threshold")
+    pthr = pixel_threshold if pixel_threshold is not None else cal.get("pixel_threshold")
+    if thr is None:
+        msg = f"checkpoint {loaded.path} has no calibration: scores without verdicts (inpaint-tutorial calibrate sets one; --threshold gives one)"
+        if strict: raise ValueError(msg)
+        warnings.warn(msg, UncalibratedWarning)
     size, channels = loaded.config["size"], loaded.config["channels"]
-    hw = (size, size) if isinstance(size, int) else tuple(size)
-    images = torch.stack([resize_image(load_image(f, channels), hw) for f in files])
-    out = Path(out); (out / "maps").mkdir(parents=True, exist_ok=True)
+    ds = ImageFiles(files, size, channels)
+    if strict:
+        bad = [f"{f}: {ds[i].error}" for i, f in enumerate(files) if ds[i].error]
+        if bad: raise ValueError(f"{len(bad)} of {len(files)} inputs cannot be read (nothing written): " + "; ".join(bad))
+    out = Path(out); out.mkdir(parents=True, exist_ok=True)
     lo, hi = loaded.method.map_range or (None, None)
-    rows = []
-    for batch, det in detection_batches(loaded.method, loaded.settings, loaded.model, _Decoded(images, files), device=device, seed=seed, bs=bs):
-        for f, amap, score in zip(map(Path, batch.path), det.anomaly_map.cpu(), det.score.cpu()):
-            a = amap[0].float()
-            if lo is None: lo_, hi_ = float(a.min()), float(a.max()) + 1e-12   # unbounded maps: scaled per image
-            else: lo_, hi_ = lo, hi
-            png = out / "maps" / f"{f.stem}.png"
-            Image.fromarray((((a - lo_) / (hi_ - lo_)).clamp(0, 1).numpy() * 255).round().astype(np.uint8)).save(png)
-            rows.append((str(f), float(score), str(png.relative_to(out))))
+    rows, counts = [], dict(good=0, defective=0, scored=0, error=0)
+    batches = detection_batches(loaded.method, loaded.settings, loaded.model, ds, device=device, seed=seed, bs=bs, num_workers=num_workers)
     with open(out / "scores.csv", "w", newline="") as fh:
-        csv.writer(fh).writerows([("image", "score", "map")] + [(f, f"{s:.6f}", m) for f, s, m in rows])
+        w = csv.writer(fh); w.writerow(PREDICT_COLUMNS)
+        for batch, det in tqdm(batches, total=math.ceil(len(ds) / bs), desc="predict", disable=not progress, unit="batch"):
+            for j, i in enumerate(batch.index.tolist()):
+                f, name, err = files[i], names[i], batch.error[j]
+                if err:
+                    print(f"inpaint-tutorial: cannot read {f}: {err}", file=sys.stderr)
+                    row = (str(f), "", "error", "", "", "", err); counts["error"] += 1
+                else:
+                    a = F.interpolate(det.anomaly_map[j:j + 1].float().cpu(), size=(int(batch.height[j]), int(batch.width[j])),
+                                      mode="bilinear", align_corners=False)[0, 0]
+                    lo_, hi_ = (float(a.min()), float(a.max()) + 1e-12) if lo is None else (lo, hi)   # unbounded maps: scaled per image
+                    score = float(det.score[j])
+                    verdict = "" if thr is None else "defective" if score > thr else "good"
+                    m_path = Path("maps") / name.with_suffix(".png")
+                    _png(out / m_path, (((a - lo_) / (hi_ - lo_)).clamp(0, 1).numpy() * 255).round().astype(np.uint8))
+                    k_path = Path("masks") / name.with_suffix(".png") if pthr is not None else None
+                    if k_path is not None: _png(out / k_path, ((a > pthr).numpy() * 255).astype(np.uint8))
+                    o_path = Path("overlays") / name.with_suffix(".png") if overlay else None
+                    if o_path is not None:
+                        _png(out / o_path, (_overlay(load_image(f, channels), a[None], 0.5, vmin=lo_, vmax=hi_) * 255).round().astype(np.uint8))
+                    row = (str(f), f"{score:.6f}", verdict, str(m_path), str(k_path or ""), str(o_path or ""), "")
+                    counts["scored"] += 1
+                    if verdict: counts[verdict] += 1
+                w.writerow(row); rows.append(row)
+    summary = dict(n_inputs=len(files), **counts, image_threshold=thr, pixel_threshold=pthr,
+                   threshold_source="given" if threshold is not None else cal.get("source") if thr is not None else None,
+                   calibration_fpr=cal.get("fpr") if threshold is None else None,
+                   checkpoint=str(loaded.path), checkpoint_sha256=_sha256(Path(loaded.path) / "model.safetensors"), columns=list(PREDICT_COLUMNS))
+    (out / "summary.json").write_text(json.dumps(summary, indent=2))
     return rows
+
+def _sha256(path:Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""): h.update(chunk)
+    return h.hexdigest()[:16]
+
+class UncalibratedWarning(UserWarning):
+    "A checkpoint without a calibration: scores without verdicts."

@@ -301,6 +301,8 @@ class TrainSettings(Settings):
     compile:bool = setting(False, "train through torch.compile (slower start, faster steps)")
     num_workers:int = setting(0, "DataLoader worker processes", lo=0, hi=64, flag="workers")
     max_steps:int = setting(None, "cap on the steps of each epoch (smoke runs); none: every batch", kind=int, lo=1, flag="steps-per-epoch")
+    fpr:float = setting(0.01, "target false-positive rate of the calibrated thresholds: the share of the normal validation images "
+                        "(and of their pixels) they may flag", lo=1e-4, hi=0.5)
 
 def train_settings(settings:TrainSettings|dict|None=None, # a record, a dict such as a checkpoint's config["train"], or None (defaults)
                    **changes, # fields to change
@@ -587,7 +589,8 @@ def fit_method(method:Method, # the method whose stages to run
         module = st.module(model) if st.module is not None else model
         if st.estimate is not None:   # closed form: one pass over the training set, no epochs, nothing to resume
             t0 = time.perf_counter()
-            st.estimate(module, train_ds, device=default_device(device), bs=t.bs)
+            part = Subset(train_ds, split_train_val(len(train_ds), t.val_fraction, t.seed)[0]) if t.val_fraction > 0 else train_ds
+            st.estimate(module, part, device=default_device(device), bs=t.bs)   # validation images stay unseen, as in gradient stages
             hists[st.name] = dict(epochs=[], best_epoch=None, best_val_loss=None, stopped_early=False, finished=True,
                                   closed_form=True, seconds=round(time.perf_counter() - t0, 3))
             if sdir is not None and dist_info()[0] == 0:

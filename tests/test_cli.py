@@ -56,14 +56,17 @@ def test_predict_folder_and_files(trained, tmp_path):
     assert len(rows) == 5 and all(0 <= float(x["score"]) <= 1 for x in rows)
     assert all((tmp_path / "pr" / x["map"]).is_file() for x in rows)
 
-def test_predict_corrupt_image_fails_before_writing(trained, tmp_path):
+def test_predict_reports_a_corrupt_image_and_scores_the_rest(trained, tmp_path):
     d, cat, _ = trained
     bad = tmp_path / "in"; bad.mkdir()
     shutil.copy(next((cat / "test" / "good").glob("*.png")), bad / "ok.png")
     (bad / "broken.png").write_bytes(b"not a png at all")
     r = run("predict", bad, "--checkpoint", d / "run", "--out", tmp_path / "pr")
-    one_line_error(r, "broken.png")
-    assert not (tmp_path / "pr").exists()
+    assert r.returncode == 2 and "cannot read" in r.stderr and "broken.png" in r.stderr, r.stderr   # exit 2: not every input was scored
+    rows = {Path(x["image"]).name: x for x in csv.DictReader(open(tmp_path / "pr" / "scores.csv"))}
+    assert rows["broken.png"]["verdict"] == "error" and "cannot decode" in rows["broken.png"]["error"] and rows["ok.png"]["score"]
+    one_line_error(run("predict", bad, "--checkpoint", d / "run", "--out", tmp_path / "strict", "--strict", "--threshold", "0.5"), "broken.png")
+    assert not (tmp_path / "strict").exists()                              # --strict: nothing written
 
 def test_checkpoint_of_another_method_is_refused(trained, tmp_path):
     d, cat, _ = trained
@@ -186,7 +189,7 @@ def test_non_square_size_train_evaluate_predict(tmp_path):
     r = run("predict", cat / "test" / "scratch", "--checkpoint", tmp_path / "run", "--out", tmp_path / "pr")
     assert r.returncode == 0, r.stderr
     from PIL import Image
-    assert Image.open(next((tmp_path / "pr" / "maps").glob("*.png"))).size == (64, 32)
+    assert Image.open(next((tmp_path / "pr" / "maps").glob("*.png"))).size == (80, 40)   # at the photograph's own size
     one_line_error(run("train", "--dataset", f"mvtec:{cat}", "--size", "64x40", "--out", tmp_path / "bad"), "image height 40 must be a multiple of 16")
     assert not (tmp_path / "bad").exists()
     r = run("train", "--dataset", f"mvtec:{cat}", "--size", "32", "--out", tmp_path / "sq", "--epochs", "1", "--steps-per-epoch", "1", "--quiet", "--no-eval")

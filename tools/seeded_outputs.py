@@ -52,7 +52,7 @@ def method_run(name:str) -> dict:
         files = Path(tmp) / "files"; files.mkdir()
         for i in range(5): Image.fromarray((x[i, 0] * 255).round().byte().numpy()).save(files / f"{i}.png")
         rows = pipeline.predict(pipeline.load(out), [files], Path(tmp) / "pred", bs=2)
-        pred = hashlib.sha256(json.dumps([(Path(f).name, v, m) for f, v, m in rows]).encode() + b"".join((Path(tmp) / "pred" / m).read_bytes() for _, _, m in rows)).hexdigest()[:16]
+        pred = hashlib.sha256(json.dumps([(Path(r[0]).name, r[1], r[3]) for r in rows]).encode() + b"".join((Path(tmp) / "pred" / r[3]).read_bytes() for r in rows)).hexdigest()[:16]
         return dict(weights=state_digest(r["model"]), losses=losses, best_epoch=hist["best_epoch"],
                     metrics={k: m.get(k) for k in ("image_auroc", "pixel_auroc", "aupro", "f1_max")},
                     scores_csv=hashlib.sha256(json.dumps(scores).encode()).hexdigest()[:16],
