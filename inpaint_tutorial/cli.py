@@ -109,7 +109,7 @@ def cmd_calibrate(args) -> int:
     print(f"thresholds image {cal['image_threshold']:.6g}, pixel {cal['pixel_threshold']:.6g} (FPR {cal['fpr']:g} on {cal['n_images']} good images): {cal['file']}")
     return 0
 
-DEMO_DATASET = "synthetic:n_test=240"   # 120 normal and 120 defective test crops: five times the dataset's default 48 (see the prose above it)
+DEMO_DATASET = "synthetic:n_test=240,defects=scratch|spot|camouflage|shift"   # 120 normal and 120 defective test crops (five times the default 48), HARD_DEFECTS (see the prose above it)
 DEMO_RUN = dict(n_epochs=30, patience=1000)   # 30 epochs, no early stopping
 
 def cmd_demo(args) -> int:

@@ -15,7 +15,8 @@ from PIL import Image
 
 # %% auto #0
 __all__ = ['DEVICE_ENV', 'default_device', 'make_generator', 'seed_everything', 'child_generator', 'check_images', 'to_display',
-           'show_image', 'show_images', 'overlay', 'show_overlays', 'smooth_images', 'fake_mvtec', 'fake_visa']
+           'show_image', 'show_images', 'overlay', 'show_overlays', 'module_calls', 'network_diagram', 'smooth_images',
+           'fake_mvtec', 'fake_visa']
 
 # %% ../nbs/00_core.ipynb #7c80ba29
 DEVICE_ENV = "INPAINT_TUTORIAL_DEVICE"
@@ -165,6 +166,53 @@ def show_overlays(images, # (B,C,H,W) images in [0,1]
         for ax, m in zip(fig.axes, masks):
             m = to_display(m)
             if m.max() > 0: ax.contour(m, levels=[0.5], colors="lime", linewidths=1)
+    return fig
+
+# %% ../nbs/00_core.ipynb #dc74c120
+def _tensor_shape(x) -> tuple|None:
+    "Shape of the first tensor in x (a tensor, or a tuple / list / dict holding tensors)."
+    if isinstance(x, torch.Tensor): return tuple(x.shape)
+    items = x.values() if isinstance(x, dict) else x if isinstance(x, (tuple, list)) else ()
+    for v in items:
+        s = _tensor_shape(v)
+        if s is not None: return s
+    return None
+
+def module_calls(model:torch.nn.Module, # the network
+                 *inputs, # what its forward takes
+                 depth:int=1, # how deep into the module tree (containers ModuleList / ModuleDict do not count)
+                ) -> list[tuple[str, str, tuple]]: # (qualified name, class name, output shape) per call, in order
+    "The parts of `model` down to `depth` that ran in one forward pass, in order, with their output shapes (inner parts win)."
+    levels, containers = {"": 0}, (torch.nn.ModuleList, torch.nn.ModuleDict)
+    for name, m in model.named_modules():
+        if name: levels[name] = levels[name.rpartition(".")[0]] + (0 if isinstance(m, containers) else 1)
+    calls, hooks = [], []
+    for name, m in model.named_modules():
+        if name and 0 < levels[name] <= depth and not isinstance(m, containers):
+            hooks.append(m.register_forward_hook(lambda mod, args, out, name=name: calls.append((name, type(mod).__name__, _tensor_shape(out)))))
+    try:
+        with torch.no_grad(): model(*inputs)
+    finally:
+        for h in hooks: h.remove()
+    called = {n for n, _, _ in calls}
+    return [c for c in calls if c[2] is not None and not any(o.startswith(c[0] + ".") for o in called)]   # ancestors of recorded parts out
+
+def network_diagram(model:torch.nn.Module, *inputs, depth:int=1, title:str|None=None, width:float|None=None):
+    "One box per part of `model` (from `module_calls`), left to right in call order, raised by log2 of its output's height; returns the figure."
+    calls = [("input", "tensor", _tensor_shape(inputs[0]))] + module_calls(model, *inputs, depth=depth)
+    fig, ax = plt.subplots(figsize=(width or max(6.0, 1.05 * len(calls)), 3.6))
+    ys = [np.log2(s[-2]) if len(s) >= 3 else 0.0 for _, _, s in calls]
+    for i, ((name, cls, shape), y) in enumerate(zip(calls, ys)):
+        label = f"{name}\n{cls}\n" + "x".join(str(v) for v in shape[1:])
+        ax.text(i, y, label, ha="center", va="center", fontsize=7,
+                bbox=dict(boxstyle="round,pad=0.3", fc="#dbe9f6" if i else "#f2f2f2", ec="#4a6fa5"))
+        if i: ax.annotate("", xy=(i - 0.42, y), xytext=(i - 0.58, ys[i - 1]), arrowprops=dict(arrowstyle="->", color="grey", lw=0.8))
+    ax.set_xlim(-0.6, len(calls) - 0.4); ax.set_ylim(min(ys) - 1, max(ys) + 1)
+    ax.set_yticks(sorted(set(ys))); ax.set_yticklabels([f"{2 ** y:.0f} px" for y in sorted(set(ys))], fontsize=7)
+    ax.set_xticks([]); ax.set_ylabel("output height")
+    for side in ("top", "right", "bottom"): ax.spines[side].set_visible(False)
+    ax.set_title(title or f"{type(model).__name__}: one box per part, channels x height x width of its output", fontsize=9)
+    fig.tight_layout()
     return fig
 
 # %% ../nbs/00_core.ipynb #20d6dd5e

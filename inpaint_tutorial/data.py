@@ -17,12 +17,12 @@ from torch.utils.data import Dataset
 from .core import make_generator, child_generator, show_images
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'SPLITS', 'ELPV_TYPES', 'TEXTURES', 'DEFECT_KINDS', 'BACKGROUNDS', 'Sample', 'read_array',
-           'exif_orientation', 'upright', 'array_channels', 'array_to_image', 'load_image', 'load_mask', 'check_size',
-           'resize_image', 'resize_mask', 'check_split', 'check_channels', 'list_images', 'Item', 'AnomalyDataset',
-           'show_batch', 'MVTecAD', 'VisA', 'FolderDataset', 'load_elpv', 'elpv_split', 'ELPV', 'texture_photo',
-           'blob_mask', 'scratch_mask', 'add_defect', 'SyntheticDefects', 'object_mask', 'SyntheticObjects',
-           'cache_budget', 'decoded_bytes', 'InMemory']
+__all__ = ['IMAGE_EXTS', 'SPLITS', 'ELPV_TYPES', 'TEXTURES', 'DEFECT_KINDS', 'ALL_DEFECT_KINDS', 'HARD_DEFECTS', 'BACKGROUNDS',
+           'Sample', 'read_array', 'exif_orientation', 'upright', 'array_channels', 'array_to_image', 'load_image',
+           'load_mask', 'check_size', 'resize_image', 'resize_mask', 'check_split', 'check_channels', 'list_images',
+           'Item', 'AnomalyDataset', 'show_batch', 'MVTecAD', 'VisA', 'FolderDataset', 'load_elpv', 'elpv_split',
+           'ELPV', 'texture_photo', 'blob_mask', 'scratch_mask', 'add_defect', 'SyntheticDefects', 'object_mask',
+           'SyntheticObjects', 'cache_budget', 'decoded_bytes', 'InMemory']
 
 # %% ../nbs/01_data.ipynb #05339c8b
 class Sample(NamedTuple):
@@ -450,7 +450,9 @@ class ELPV(AnomalyDataset):
 
 # %% ../nbs/01_data.ipynb #d55446c0
 TEXTURES = ("brick", "grass", "gravel")
-DEFECT_KINDS = ("scratch", "spot", "patch", "shift")
+DEFECT_KINDS = ("scratch", "spot", "patch", "shift")          # the default kinds
+ALL_DEFECT_KINDS = DEFECT_KINDS + ("camouflage",)              # camouflage: a foreign texture toned to the image's own grey levels
+HARD_DEFECTS = ("scratch", "spot", "camouflage", "shift")      # the demo's kinds: `patch` toned down to `camouflage`
 _TEXTURE_CACHE:dict = {}
 
 def texture_photo(name:str, # one of TEXTURES
@@ -506,9 +508,9 @@ def scratch_mask(h:int, w:int, # mask size
                                                   thickness=thickness, lineType=cv2.LINE_8, shift=4))
 
 def add_defect(image:Tensor, # (C,H,W) float in [0,1], a normal image
-               kind:str, # one of DEFECT_KINDS
+               kind:str, # one of ALL_DEFECT_KINDS
                generator:torch.Generator,
-               source:Tensor|None=None, # (C,H,W) foreign texture in [0,1]; needed for "patch"
+               source:Tensor|None=None, # (C,H,W) foreign texture in [0,1]; needed for "patch" and "camouflage"
               ) -> tuple[Tensor, Tensor]: # the defective image (C,H,W) and its exact mask (1,H,W) float in {0,1}
     "Draw one defect of `kind` into `image`; only the pixels of the returned mask are changed."
     c, h, w = image.shape
@@ -520,8 +522,11 @@ def add_defect(image:Tensor, # (C,H,W) float in [0,1], a normal image
         mask = blob_mask(h, w, generator, (0.04, 0.12))
         value = float(_u(generator, 0.85, 1.0) if bright else _u(generator, 0.0, 0.15))
         new = 0.2 * image + 0.8 * value  # a filled blob that keeps a trace of the texture
-    elif kind == "patch":
-        if source is None or source.shape != image.shape: raise ValueError(f"kind 'patch' needs a source texture of shape {tuple(image.shape)}")
+    elif kind in ("patch", "camouflage"):
+        if source is None or source.shape != image.shape: raise ValueError(f"kind {kind!r} needs a source texture of shape {tuple(image.shape)}")
+        if kind == "camouflage":  # the foreign texture given the image's mean and standard deviation, per channel
+            mu, sd = source.mean((1, 2), keepdim=True), source.std((1, 2), keepdim=True).clamp(min=1e-6)
+            source = ((source - mu) / sd * image.std((1, 2), keepdim=True) + image.mean((1, 2), keepdim=True)).clamp(0, 1)
         mask, new = blob_mask(h, w, generator, (0.1, 0.22)), source
     elif kind == "shift":
         mask = blob_mask(h, w, generator, (0.1, 0.25))
@@ -530,7 +535,7 @@ def add_defect(image:Tensor, # (C,H,W) float in [0,1], a normal image
         offset = (offset if c == 3 else offset[:1])[:, None, None]
         mean = image[mask.expand(c, -1, -1)].view(c, -1).mean(1)[:, None, None]  # the region's mean, per channel
         new = ((image - mean) * contrast + mean + offset).clamp(0, 1)
-    else: raise ValueError(f"kind must be one of {DEFECT_KINDS}, got {kind!r}")
+    else: raise ValueError(f"kind must be one of {ALL_DEFECT_KINDS}, got {kind!r}")
     return torch.where(mask, new, image), mask.float()
 
 # %% ../nbs/01_data.ipynb #d4d008b5
@@ -550,8 +555,8 @@ def _synthetic_args(cls:str, split, size, channels, texture, defects, n_train, n
     if min(size) < 32: raise ValueError(f"{cls} needs size >= 32 so thin defects survive, got {size}")
     if texture not in TEXTURES: raise ValueError(f"texture must be one of {TEXTURES}, got {texture!r}")
     defects = (defects,) if isinstance(defects, str) else tuple(defects)
-    if not defects or not set(defects) <= set(DEFECT_KINDS) or len(set(defects)) < len(defects):
-        raise ValueError(f"defects must be distinct kinds among {DEFECT_KINDS}, got {defects!r}")
+    if not defects or not set(defects) <= set(ALL_DEFECT_KINDS) or len(set(defects)) < len(defects):
+        raise ValueError(f"defects must be distinct kinds among {ALL_DEFECT_KINDS}, got {defects!r}")
     for name, v, lo in (("n_train", n_train, 1), ("n_test", n_test, 2), ("crop", crop, 16)):
         if not (isinstance(v, int) and not isinstance(v, bool) and v >= lo): raise ValueError(f"{name} must be an int >= {lo}, got {v!r}")
     return split, size, channels or 1, defects
@@ -584,7 +589,7 @@ class SyntheticDefects(AnomalyDataset):
             images, others = images.repeat(1, channels, 1, 1), [t for t in TEXTURES if t != texture]
             for i in range(n_good, n_test):
                 source = None
-                if kinds[i] == "patch":
+                if kinds[i] in ("patch", "camouflage"):
                     other = texture_photo(others[int(torch.randint(len(others), (1,), generator=g_test))])
                     source = _crops(other, 1, (0, 512), size, max(8, crop // 2), g_test)[0][0].repeat(channels, 1, 1)  # zoomed 2x
                 images[i], masks[i] = add_defect(images[i], kinds[i], g_test, source)
@@ -659,7 +664,7 @@ class SyntheticObjects(AnomalyDataset):
             others = [t for t in TEXTURES if t != texture]
             for i in range(n_good, n_test):
                 source = None
-                if kinds[i] == "patch":
+                if kinds[i] in ("patch", "camouflage"):
                     other = texture_photo(others[int(torch.randint(len(others), (1,), generator=g_test))])
                     source = _crops(other, 1, (0, 512), size, max(8, crop // 2), g_test)[0][0].repeat(channels, 1, 1)
                 images[i], masks[i] = _defect_on(images[i], parts[i], kinds[i], g_test, source)

@@ -31,7 +31,7 @@ __all__ = ['DATASET_SPECS', 'MIN_CALIBRATION', 'CALIBRATION_FILE', 'PREDICT_COLU
            'UncalibratedWarning']
 
 # %% ../nbs/19_pipeline.ipynb #520eed47
-DATASET_SPECS = ("synthetic[:TEXTURE][,n_train=N,n_test=N,crop=N], objects[:TEXTURE][,n_train=N,n_test=N,crop=N], mvtec:ROOT/CATEGORY, visa:ROOT/OBJECT, "
+DATASET_SPECS = ("synthetic[:TEXTURE][,n_train=N,n_test=N,crop=N,defects=KIND|KIND], objects[:TEXTURE][,n_train=N,n_test=N,crop=N,defects=KIND|KIND], mvtec:ROOT/CATEGORY, visa:ROOT/OBJECT, "
                  "folder:normal=DIR[,abnormal=DIR][,masks=DIR][,normal_test=DIR], elpv[:types=mono|poly,max_train=N,max_test=N]")
 
 def _options(text:str, allowed:dict, spec:str) -> dict:
@@ -45,11 +45,11 @@ def _options(text:str, allowed:dict, spec:str) -> dict:
     return out
 
 def _embedded(rest:str, spec:str, default:str) -> dict:
-    "The texture and the n_train / n_test / crop options of an embedded dataset's spec: 'brick', 'n_test=240', 'brick,crop=256'."
+    "The texture and the n_train / n_test / crop / defects options of an embedded dataset's spec: 'brick', 'n_test=240', 'brick,crop=256,defects=spot|shift'."
     first, _, more = rest.partition(",")
     if "=" in first: first, more = "", rest
     if first and first not in TEXTURES: raise ValueError(f"unknown texture {first!r} in {spec!r}: choose one of {', '.join(TEXTURES)}")
-    return dict(texture=first or default) | _options(more, dict(n_train=int, n_test=int, crop=int), spec)
+    return dict(texture=first or default) | _options(more, dict(n_train=int, n_test=int, crop=int, defects=lambda v: tuple(v.split("|"))), spec)
 
 def open_dataset(spec:str, # dataset spec, see DATASET_SPECS
                  split:str, # "train" or "test"

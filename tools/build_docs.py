@@ -218,8 +218,18 @@ def _text(s: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", s)).split())
 
 
+_CODE = re.compile(r"<(pre|code|script|style)\b.*?</\1>", re.S | re.I)
+_TEX_COMMAND = re.compile(r"\\[A-Za-z]{2,}")
+
+
+def literal_tex(doc: str) -> list[str]:
+    "TeX commands shown as text on a page (maths the converter could not read, or a macro it passed through), code excluded."
+    unread = re.findall(r'<code class="math-tex">(.*?)</code>', doc, re.S)           # tex_to_mathml's fallback
+    return sorted(set(_TEX_COMMAND.findall(_text(_CODE.sub(" ", doc))) + [html.unescape(t)[:60] for t in unread]))
+
+
 def verify(out_dir: Path | str, nbs_path: Path | str | None = None, lib_path: Path | str | None = None) -> list[str]:
-    "Problems with the site in `out_dir`: missing pages, chapter pages without their title or API reference, external scripts."
+    "Problems with the site in `out_dir`: missing pages, chapter pages without their title or API reference, external scripts, TeX shown as text."
     from nbdev.config import get_config
     cfg = get_config()
     out, nbs_path = Path(out_dir), Path(nbs_path or cfg.nbs_path)
@@ -245,8 +255,11 @@ def verify(out_dir: Path | str, nbs_path: Path | str | None = None, lib_path: Pa
         elif not any(f'id="{n.lower()}"' in doc.lower() for n in names):
             problems.append(f"{rel}: {page.name} documents none of {mod}.__all__ ({', '.join(names[:5])}, ...): no show_doc API reference")
     for page in sorted(out.rglob("*.html")):
-        ext = _EXTERNAL.findall(page.read_text(encoding="utf-8"))
+        doc = page.read_text(encoding="utf-8")
+        ext = _EXTERNAL.findall(doc)
         if ext: problems.append(f"{page.relative_to(out)} loads from the network: {ext[0][:120]}")
+        tex = literal_tex(doc)
+        if tex: problems.append(f"{page.relative_to(out)} shows TeX as text: {', '.join(tex[:5])} (write maths the MathML converter reads)")
     return problems
 
 

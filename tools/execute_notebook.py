@@ -16,6 +16,15 @@ def _skip(cell, cuda:bool, keep_slow:bool=False) -> bool:
     flags = {m.group(1).strip() for m in re.finditer(r"^#\|\s*(.+)$", src, re.M)}
     return "eval: false" in flags or ("cuda" in flags and not cuda) or (keep_slow and "slow" in flags)
 
+class JupyterShell(CaptureShell):
+    """execnb's shell, but a cell that ends in `;` keeps what it printed: Jupyter hides only the cell's value there, while
+    execnb drops its stdout too (a cell that prints a number and then draws would lose the number)."""
+    def _run(self, raw_cell, *args, **kwargs):
+        quiet = raw_cell.rstrip().endswith(";")
+        res = super()._run(raw_cell.rstrip()[:-1] if quiet else raw_cell, *args, **kwargs)
+        if quiet: res.quiet = True
+        return res
+
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]|\r")
 
 def _drop_control_streams(nb) -> None:
@@ -31,7 +40,7 @@ def run(path:Path, keep_slow:bool=False):
     os.environ.setdefault("MPLBACKEND", "Agg")
     here = os.getcwd(); os.chdir(path.parent)          # relative paths as under nbdev_test: from the notebook's folder
     try:
-        sh = CaptureShell(path=path.parent)
+        sh = JupyterShell(path=path.parent)
         sh.run_all(nb, exc_stop=True, preproc=lambda c: _skip(c, cuda, keep_slow))
     finally: os.chdir(here)
     _drop_control_streams(nb)
