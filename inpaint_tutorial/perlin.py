@@ -186,6 +186,7 @@ def _fill_holes(m:np.ndarray) -> np.ndarray:
     cv2.floodFill(pad, None, (0, 0), 2)                                     # background reachable from outside -> 2
     return (pad[1:-1, 1:-1] != 2).astype(np.uint8)
 
+# %% ../nbs/07_perlin.ipynb #9667c090
 def _foreground(grey:np.ndarray, threshold, polarity, open_size, fill_holes, min_fraction, max_fraction):
     "One (H,W) uint8 image -> (uint8 {0,1} mask, None or the reason it fell back to all ones)."
     if threshold is None: t, _ = cv2.threshold(grey, 0, 1, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
@@ -220,6 +221,7 @@ def _foreground_batch(images, threshold, polarity, open_size, fill_holes, min_fr
         if why: reasons[i] = why
     return torch.from_numpy(np.stack(masks)).to(images.device, torch.float32)[:, None], reasons
 
+# %% ../nbs/07_perlin.ipynb #f3839fa3
 def foreground_masks(images:Tensor, # (B,C,H,W) float in [0,1]
                      *, threshold:float|None=None, # grey level in [0,1] separating object and background; None: Otsu, per image
                      polarity:str="auto", # "bright" object, "dark" object, or "auto": the side touching fewer border pixels

@@ -115,6 +115,7 @@ class Detections(NamedTuple):
     gallery: list # the highest-scoring `GalleryItem`s, best first
     seconds_per_image: float
 
+# %% ../nbs/19_pipeline.ipynb #de94110f
 def detection_batches(method:Method, settings:Settings, model:nn.Module, ds:Dataset,
                       *, device=None, seed:int=0, # the masks of every batch come from one random stream seeded `seed`
                       bs:int=16, detect=None, # detect(model, images, settings, *, generator) -> Detection; None: the method's
@@ -151,6 +152,7 @@ def detect_dataset(method:Method, settings:Settings, model:nn.Module,
     return Detections(torch.cat(scores).numpy(), torch.cat(labels).numpy(), paths, defects, torch.cat(maps) if keep else None,
                       torch.cat(masks) if keep else None, acc, top, secs / len(paths))
 
+# %% ../nbs/19_pipeline.ipynb #6f1d82cc
 def detection_metrics(det:Detections, method:Method, settings:Settings,
                       calibration:dict|None=None, # from `calibrate`: also the verdicts of its image threshold
                      ) -> dict:
@@ -258,6 +260,7 @@ def _stored_run(out:Path) -> tuple[Path, dict]|None:
             except json.JSONDecodeError as e: raise ValueError(f"{p / 'config.json'} is not valid JSON: {e}") from None
     return None
 
+# %% ../nbs/19_pipeline.ipynb #2d990436
 def check_resume(out:Path, method:Method, size, dataset:str) -> bool:
     "Whether there is a run in `out` to resume; refuse one of another method, image size or dataset, naming each difference."
     stored = _stored_run(out)
@@ -318,6 +321,7 @@ def _settings(method:Method, settings) -> Settings:
         raise TypeError(f"settings of {method.name} must be a {method.Settings.__name__}, got {type(settings).__name__}")
     return settings
 
+# %% ../nbs/19_pipeline.ipynb #c961e4bd
 def train(method:str|Method, # a registered method or its name
           settings:Settings|dict|None, # the method's settings; a dict of overrides; None: the defaults
           dataset:str, # dataset spec, see DATASET_SPECS
@@ -371,6 +375,7 @@ def _calibrate_run(method, settings, model, train_ds, run:TrainSettings, out:Pat
     save_calibration(out / "best", cal)
     return cal
 
+# %% ../nbs/19_pipeline.ipynb #5458d032
 class Loaded(NamedTuple):
     "A checkpoint, loaded: its method, settings, network, config.json, its folder and its calibration (None if it has none)."
     method: Method
@@ -470,6 +475,7 @@ def calibrated_metrics(scores:np.ndarray, labels:np.ndarray, threshold:float) ->
     prec, rec = tp / max(tp + fp, 1), tp / max(n1, 1)
     return dict(threshold=float(threshold), fpr=fp / max(n0, 1), recall=rec, precision=prec, f1=2 * prec * rec / max(prec + rec, 1e-12))
 
+# %% ../nbs/19_pipeline.ipynb #e3adfccc
 class FileSample(NamedTuple):
     "One input file for `predict` and `calibrate`: the image at the model's size, its own size, and the error if it cannot be read."
     image: Tensor # (C,H,W) at the model's size; zeros when unreadable
@@ -504,6 +510,7 @@ def _png(path:Path, a:np.ndarray):
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(a).save(path)
 
+# %% ../nbs/19_pipeline.ipynb #757781ca
 def predict(loaded:Loaded, # from `load`
             inputs:Sequence[str|Path], # image files and/or folder trees of images
             out:str|Path, # writes out/scores.csv, out/summary.json, out/maps/..., out/masks/... (and out/overlays/...)

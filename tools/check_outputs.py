@@ -88,7 +88,7 @@ def has(outputs:list) -> set:
     return got
 
 def check(nb_path:Path) -> list:
-    problems = []
+    problems, name = [], nb_path.relative_to(ROOT) if nb_path.is_relative_to(ROOT) else nb_path
     cells = json.loads(nb_path.read_text(encoding="utf-8"))["cells"]
     silent = procedures("".join(c["source"]) for c in cells if c["cell_type"] == "code")
     for i, c in enumerate(cells):
@@ -97,12 +97,12 @@ def check(nb_path:Path) -> list:
         if EXPORT.search(src) or NO_EVAL.search(src): continue
         outs = c.get("outputs", [])
         if any(o.get("output_type") == "error" for o in outs):
-            problems.append(f"{nb_path.relative_to(ROOT)} cell {i}: the committed output is an error"); continue
+            problems.append(f"{name} cell {i}: the committed output is an error"); continue
         missing = needs(src, silent) - has(outs)
         if missing:
             what = {"stdout": "printed text", "image": "figure", "value": "value"}
             first = src.strip().splitlines()[0][:70] if src.strip() else ""
-            problems.append(f"{nb_path.relative_to(ROOT)} cell {i}: no committed {', '.join(what[m] for m in sorted(missing))}"
+            problems.append(f"{name} cell {i}: no committed {', '.join(what[m] for m in sorted(missing))}"
                             f" (cell starts: {first!r}); run tools/execute_notebook.py on it")
     return problems
 
