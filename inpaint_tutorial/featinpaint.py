@@ -146,6 +146,13 @@ def _fi_detect(model, images, s:FeatureInpaintSettings, *, generator=None, max_b
 
 def _fi_multiple(s, model) -> int: return min(s.taps) * (int(np.lcm.reduce(s.cells)) if s.mode == "inpaint" else 1)
 
+def _fi_min_size(s, model) -> tuple[int, str]:
+    "The smallest side: the feature grid must hold n cells of the largest size (at least ceil(sqrt(n)) per side)."
+    if s.mode != "inpaint": return min(s.taps), "one feature position"
+    per_side = math.ceil(math.sqrt(s.n))
+    return (min(s.taps) * max(s.cells) * per_side,
+            f"{s.n} mask sets need {per_side} cells of {max(s.cells)} feature positions per side, each position {min(s.taps)} px")
+
 METHOD = register_method(Method(
     "featinpaint", "inpainting in feature space: RIAD's grid masks on frozen pretrained features, a dilated conv net inpaints the hidden cells",
     FeatureInpaintSettings,
@@ -153,5 +160,5 @@ METHOD = register_method(Method(
     stages=lambda s: [Stage("statistics", None, estimate=feature_statistics),
                       Stage("inpaint", partial(featinpaint_step, cells=s.cells, n=s.n, loss=s.loss, mode=s.mode))],
     detect=_fi_detect, size_multiple=_fi_multiple,
-    size_rule=lambda s, m: f"the finest tap's stride {min(s.taps)} times every cell size in {list(s.cells)}",
+    size_rule=lambda s, m: f"the finest tap's stride {min(s.taps)} times every cell size in {list(s.cells)}", min_size=_fi_min_size,
     map_range=(0.0, 1.0), score_of="squared feature inpainting error (max over the feature grid)"))

@@ -16,8 +16,8 @@ from .core import check_images, make_generator
 from .losses import ssim_map, mean_filter, riad_loss
 from .masks import batch_grid_masks
 from .perlin import perlin_masks
-from .method import (Detection, evaluating, forward_chunked, takes_mask, model_config, build_model,
-                                     SettingsError, setting, Stage, Method, register_method, get_backbone, list_backbones)
+from .method import (Detection, evaluating, forward_chunked, model_config, build_model,
+                                     SettingsError, setting, Stage, Method, register_method, get_backbone)
 from .inpainting import inpaint, image_score, MapSettings, image_generators, image_grid_masks
 from .inpainting import get_score
 

@@ -227,6 +227,7 @@ class Method:
     preview:Callable=lambda s: -1 # settings -> the recon view galleries show
     prepare:Callable=lambda s, ds: s # (settings, training dataset) -> settings adapted to the data
     version:int=1 # bump when the meaning of stored settings changes
+    min_size:Callable=lambda s, m: (1, "") # (settings, model) -> (smallest image side in px, why)
     migrate:Callable=lambda d, v: d # (settings dict written by version v < version) -> settings dict of this version
 
     @property
@@ -326,9 +327,11 @@ def method_from_config(cfg:dict, # a checkpoint's config.json
 def check_size(method:Method, settings:Settings, model:nn.Module,
                size:int|tuple[int,int], # H=W or (H, W)
               ) -> tuple[int, int]: # (H, W)
-    "Refuse an image size whose sides are not multiples of the method's size rule, naming the side and the rule."
+    "Refuse an image size whose sides are not multiples of the method's size rule, or below its smallest size, naming the side and the rule."
     h, w = (size, size) if isinstance(size, int) else tuple(size)
     m = method.size_multiple(settings, model)
     for side, v in [("size", h)] if h == w else [("height", h), ("width", w)]:
         if v % m: raise ValueError(f"image {side} {v} must be a multiple of {m} ({method.size_rule(settings, model)})")
+        lo, why = method.min_size(settings, model)
+        if v < lo: raise ValueError(f"image {side} {v} is too small: {method.name} needs at least {lo} px ({why})")
     return h, w
