@@ -29,6 +29,7 @@ test: $(STAMP)
 hygiene: $(STAMP)
 	$(BIN)/python tools/check_tree.py
 	$(BIN)/python tools/check_figures.py
+	$(BIN)/python tools/check_outputs.py
 
 nbtest: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/nbdev_test --n_workers 2 --timing

@@ -17,6 +17,7 @@ VALUE = dict(output_type="execute_result", data={"text/plain": ["3"]}, metadata=
 def test_needs():
     assert co.needs("print(7)") == {"stdout"}
     assert co.needs("show_images(x)\nplt.show()") == {"image"}
+    assert co.needs("fig = show_images(x)\nplt.close(fig)") == set()        # drawn and closed: nothing to show
     assert co.needs("x = 1\nx + 2") == {"value"}
     assert co.needs("x + 2;") == set()                                    # a trailing ; hides the value
     assert co.needs("test_eq(1, 1)") == set()                              # a test helper shows nothing

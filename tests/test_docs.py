@@ -177,3 +177,15 @@ def test_render_tiny_project(in_root, tmp_path):
     assert 'href="tiny.html"' in (out / "index.html").read_text()  # links to a notebook follow its page name
     assert "widget-note" in doc and "interactive(children" not in doc  # no widget repr; a note instead
     assert not CDN.search(doc)
+
+
+def test_tex_shown_as_text_is_caught(site):
+    "A macro the MathML converter passes through (`\\arg` once did) or a formula it cannot read shows as text: verify names it."
+    mathml = bd.tex_to_mathml(r"\arg\max_{k} x")
+    assert bd.literal_tex(f"<p>a <span>{mathml}</span></p>") == [r"\arg"]
+    fixed = bd.tex_to_mathml(r"\mathop{\mathrm{arg\,max}}_{k} x")
+    assert bd.literal_tex(f"<p>{fixed}</p>") == []
+    assert bd.literal_tex('<p><code class="math-tex">\\frac{1</code></p>') == ["\\frac{1"]
+    assert bd.literal_tex("<p>see <code>\\n</code></p><pre>\\alpha</pre>") == []      # code and output blocks are not prose
+    for page in sorted(site.rglob("*.html")):
+        assert bd.literal_tex(page.read_text(encoding="utf-8")) == [], page.name

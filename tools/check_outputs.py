@@ -3,7 +3,7 @@
 A code cell of `nbs/` that is not exported (`#| export`, `#| exporti`, `#| exports`) and not `#| eval: false`, and that
 - prints (calls `print` outside a function or class it defines) must have a stdout stream output;
 - draws (calls `plt.show`, `show_images`, `show_maps`, ... : any call named `show*`, `plt.*`, `imshow` or `.plot`)
-  must have an image output;
+  must have an image output, unless it closes its figure (`plt.close`);
 - ends in an expression whose value is shown (not ending in `;`, not a call of a test helper, an assignment-like call
   or a drawing) must have a result or display output.
 Cells flagged `#| slow` or `#| cuda` count too: their outputs come from a full run (`tools/execute_notebook.py`).
@@ -66,7 +66,8 @@ def needs(src:str, silent:set=frozenset()) -> set:
     calls = list(_top_calls(tree))
     need = set()
     if any(_name(c) == "print" and isinstance(c.func, ast.Name) for c in calls): need.add("stdout")
-    if any(_draws(c) for c in calls): need.add("image")
+    closes = any(_owner(c) == "plt" and _name(c) == "close" for c in calls)       # a figure drawn then closed shows nothing
+    if any(_draws(c) for c in calls) and not closes: need.add("image")
     last = tree.body[-1] if tree.body else None
     if isinstance(last, ast.Expr) and not src.rstrip().endswith(";"):
         v = last.value
