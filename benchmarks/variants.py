@@ -22,6 +22,7 @@ VARIANTS |= {"ipad-auto": ("ipad", dict(foreground="auto")), "ipad-full": ("ipad
              "featinpaint-s8": ("featinpaint", dict(taps=(8,))), "featinpaint-k2": ("featinpaint", dict(cells=(2,))),
              "featinpaint-k4": ("featinpaint", dict(cells=(4,))),
              "featinpaint-fast": ("featinpaint", dict(width=64, n=2)),   # a quarter of the net's products per pass, two passes per cell size
+             "featinpaint-var": ("featinpaint", dict(variance=True)),   # the net also predicts a log-variance; map = error / variance
              # CSA with the paper's SqueezeNet 1.1 and seeded random weights (consistency target and score) against its default, ImageNet Lite0
              "csa-random": ("csa", dict(features="squeezenet1_1", feature_weights="random"))}
 
@@ -37,4 +38,5 @@ LABELS = {"riad-unet": "RIAD, U-Net", "riad-misf": "RIAD, MISF backbone", "ipad"
           "featinpaint-k4": "feature inpainting, cells of 4 only",
           "patchcore-hnsw": "PatchCore, approximate HNSW search (faiss)",
           "patchcore-sub": "PatchCore, 256 MiB of patches, 3% coreset",
-          "featinpaint-fast": "feature inpainting, width 64, n = 2"}
+          "featinpaint-fast": "feature inpainting, width 64, n = 2",
+          "featinpaint-var": "feature inpainting, learned variance"}

@@ -19,17 +19,18 @@ from .backbones import FEATURE_BACKBONES, TAPS, FrozenFeatures, feature_backbone
 from .inpainting import inpaint, grid_views
 
 # %% auto #0
-__all__ = ['METHOD', 'FeatureInpainter', 'cached_features', 'feature_statistics', 'featinpaint_step', 'feature_error_map',
-           'FeatureInpaintSettings']
+__all__ = ['LOG_VAR', 'METHOD', 'FeatureInpainter', 'cached_features', 'feature_statistics', 'prediction_error', 'gaussian_nll',
+           'featinpaint_step', 'feature_error_map', 'FeatureInpaintSettings']
 
 # %% ../nbs/15_featinpaint.ipynb #384ecfc0
 class FeatureInpainter(FrozenFeatures):
-    "RIAD's idea on frozen features: standardised patch features of a pretrained backbone, and a dilated conv net that inpaints hidden cells of them."
+    "RIAD's idea on frozen features: standardised patch features of a pretrained backbone, and a dilated conv net that inpaints hidden cells of them (and, with `variance`, says how sure it is)."
     takes_mask = True
     def __init__(self, in_ch:int=3, # image channels
                  backbone:str="efficientnet_lite0", weights:str="imagenet", taps:list=(8, 16), patch:int=3,
                  width:int=128, # channels of the inpainting net's 3x3 layers
                  dilations:list=(1, 2, 4, 2, 1), # one 3x3 conv per entry, with this dilation
+                 variance:bool=False, # also predict a log-variance per position (one more output channel)
                  feature_id:str=""): # the backbone's id, checked when a checkpoint loads
         super().__init__()
         fb = feature_backbone(backbone, weights, taps)
@@ -37,11 +38,12 @@ class FeatureInpainter(FrozenFeatures):
         d = sum(fb.channels)
         self.patch, self.size_multiple = patch, int(fb.taps[0])   # the finest tap's stride; the method adds the cell sizes
         self.config = dict(in_ch=in_ch, backbone=backbone, weights=weights, taps=list(fb.taps), patch=patch, width=width,
-                           dilations=list(dilations), feature_id=fb.id)
+                           dilations=list(dilations), variance=bool(variance), feature_id=fb.id)
         self.register_buffer("mu", torch.zeros(1, d, 1, 1)); self.register_buffer("sigma", torch.ones(1, d, 1, 1))
         layers = [nn.Conv2d(d + 1, width, 1), nn.ReLU(inplace=True)]          # in: features and mask, to the working width
         for r in dilations: layers += [nn.Conv2d(width, width, 3, padding=r, dilation=r), nn.ReLU(inplace=True)]
-        self.net = nn.Sequential(*layers, nn.Conv2d(width, d, 1))           # out: every feature channel
+        self.net = nn.Sequential(*layers, nn.Conv2d(width, d + int(variance), 1))   # out: every feature channel (+ the log-variance)
+        self.variance = bool(variance)
 
     def raw_features(self, images:Tensor) -> Tensor: # (B,D,h,w) patch features before standardisation
         with torch.no_grad(): return patch_features(self.backbone(images), self.patch).float()
@@ -52,7 +54,7 @@ class FeatureInpainter(FrozenFeatures):
 
     def forward(self, feats:Tensor, # (N,D,h,w) standardised features, hidden cells zeroed (the training mean)
                 masks:Tensor, # (N,1,h,w) keep-masks, 1 = visible, 0 = hidden
-               ) -> Tensor: # (N,D,h,w) the features predicted everywhere
+               ) -> Tensor: # (N,D,h,w) the features predicted everywhere; (N,D+1,h,w) with `variance`: the last channel a log-variance
         return self.net(torch.cat([feats, masks.to(feats.dtype)], 1))
 
 # %% ../nbs/15_featinpaint.ipynb #f31aa83a
@@ -87,35 +89,51 @@ def feature_statistics(model:FeatureInpainter, dataset, *, device="cpu", bs:int=
     return model
 
 # %% ../nbs/15_featinpaint.ipynb #fd24afbd
+LOG_VAR = 6.0 # the predicted log-variance is clipped to [-LOG_VAR, LOG_VAR]: a variance between 0.0025 and 403 times the features' own
+
+def prediction_error(out:Tensor, # (N,D,h,w), or (N,D+1,h,w) with a log-variance channel last
+                     target:Tensor, # (N,D,h,w) the standardised features
+                    ) -> tuple[Tensor, Tensor|None]: # (N,1,h,w) mean squared error over the channels, (N,1,h,w) log-variance or None
+    "Each position's squared error over the feature channels, and the network's log-variance there when it predicts one."
+    d = target.shape[1]
+    err = (out[:, :d] - target).pow(2).mean(1, keepdim=True)
+    return err, (out[:, d:].clamp(-LOG_VAR, LOG_VAR) if out.shape[1] > d else None)
+
+def gaussian_nll(err:Tensor, log_var:Tensor|None) -> Tensor:
+    "Per position: the negative log-likelihood of the features under N(prediction, exp(log_var)) per channel, up to constants and the factor D/2; the plain squared error without a variance."
+    return err if log_var is None else err * torch.exp(-log_var) + log_var
+
 def featinpaint_step(model:FeatureInpainter, images:Tensor, *, generator=None,
                      cells=(2, 4), # cell sizes in feature positions; one is drawn per step
                      n:int=3, # disjoint mask sets
                      loss:str="hidden", # "hidden": squared error at the hidden cells only; "all": at every position of every copy
                      mode:str="inpaint", # "inpaint", or "autoencoder": the same net fed all the features, nothing hidden
                     ) -> Tensor: # scalar loss
-    "One training step: hide grid cells of the frozen features, inpaint them, return the squared error."
+    "One training step: hide grid cells of the frozen features, inpaint them, return the squared error (the Gaussian NLL when the net predicts a variance)."
     f = cached_features(getattr(model, "module", model), check_images(images))               # the network a DDP wrapper holds
     b, d, h, w = f.shape
-    if mode == "autoencoder": return F.mse_loss(model(f, torch.ones_like(f[:, :1])), f)
+    if mode == "autoencoder": return gaussian_nll(*prediction_error(model(f, torch.ones_like(f[:, :1])), f)).mean()
     k = cells[int(torch.randint(len(cells), (1,), generator=generator))]
     masks = batch_grid_masks(b, (h, w), k, n, generator=generator, device=f.device)          # (B,n,1,h,w)
     pick = torch.randint(n, (b,), generator=generator).to(f.device)
     m = masks[torch.arange(b, device=f.device), pick]                                        # (B,1,h,w): one of the n copies per image
-    err = (model(m * f, m) - f).pow(2).mean(1, keepdim=True)                                 # (B,1,h,w)
+    err = gaussian_nll(*prediction_error(model(m * f, m), f))                                # (B,1,h,w)
     if loss == "all": return err.mean()
     hidden = 1 - m
     return (err * hidden).sum() / hidden.sum()
 
 def feature_error_map(model:FeatureInpainter, images:Tensor, # (B,C,H,W) in [0,1]
                       cells=(2, 4), n:int=3, mode:str="inpaint", *, generator=None, max_batch=None,
-                     ) -> Tensor: # (B,1,h,w) squared inpainting error per feature position, averaged over the cell sizes
-    "The anomaly map on the feature grid: each position's error when it was hidden (eq. 2), averaged over the cell sizes (eq. 8)."
+                     ) -> Tensor: # (B,1,h,w) squared inpainting error per feature position (over the predicted variance), averaged over the cell sizes
+    "The anomaly map on the feature grid: each position's error when it was hidden (eq. 2), divided by the variance the net predicted there if it does, averaged over the cell sizes (eq. 8)."
     f = model.features(check_images(images))
     b, d, h, w = f.shape
-    if mode == "autoencoder": return (forward_chunked(model, f, max_batch, torch.ones_like(f[:, :1])) - f).pow(2).mean(1, keepdim=True)
+    if mode == "autoencoder": return _normalised(*prediction_error(forward_chunked(model, f, max_batch, torch.ones_like(f[:, :1])), f))
     x, masks = grid_views(f, cells, n, generator=generator)                                  # (B*|K|,D,h,w), (B*|K|,n,1,h,w)
-    err = (inpaint(model, x, masks, max_batch=max_batch) - x).pow(2).mean(1, keepdim=True)
+    err = _normalised(*prediction_error(inpaint(model, x, masks, max_batch=max_batch), x))   # eq. 2 assembles the log-variance too
     return err.view(b, len(cells), 1, h, w).mean(1)
+
+def _normalised(err:Tensor, log_var:Tensor|None) -> Tensor: return err if log_var is None else err * torch.exp(-log_var)
 
 # %% ../nbs/15_featinpaint.ipynb #9394bf66
 @dataclass(frozen=True)
@@ -130,6 +148,8 @@ class FeatureInpaintSettings(Settings):
     width:int = setting(128, "channels of the inpainting net (its 3x3 layers)", lo=8, hi=2048)
     dilations:tuple = setting((1, 2, 4, 2, 1), "dilation of each 3x3 conv of the inpainting net, comma-separated", lo=1, hi=32)
     loss:str = setting("hidden", "squared error at the hidden cells only, or at every position of every masked copy", choices=("hidden", "all"))
+    variance:bool = setting(False, "the net also predicts a log-variance per position, trained by the Gaussian NLL; the map is the "
+                            "error over that variance")
     mode:str = setting("inpaint", "inpaint hidden cells, or a plain feature autoencoder (an ablation: nothing hidden)",
                        choices=("inpaint", "autoencoder"))
     sigma:float = setting(4.0, "standard deviation of the Gaussian smoothing of the map, in pixels", lo=0.0, hi=64.0)
@@ -156,9 +176,9 @@ def _fi_min_size(s, model) -> tuple[int, str]:
 METHOD = register_method(Method(
     "featinpaint", "inpainting in feature space: RIAD's grid masks on frozen pretrained features, a dilated conv net inpaints the hidden cells",
     FeatureInpaintSettings,
-    build=lambda s, channels: FeatureInpainter(channels, s.backbone, s.weights, s.taps, s.patch, s.width, s.dilations),
+    build=lambda s, channels: FeatureInpainter(channels, s.backbone, s.weights, s.taps, s.patch, s.width, s.dilations, s.variance),
     stages=lambda s: [Stage("statistics", None, estimate=feature_statistics),
                       Stage("inpaint", partial(featinpaint_step, cells=s.cells, n=s.n, loss=s.loss, mode=s.mode))],
     detect=_fi_detect, size_multiple=_fi_multiple,
     size_rule=lambda s, m: f"the finest tap's stride {min(s.taps)} times every cell size in {list(s.cells)}", min_size=_fi_min_size,
-    map_range=(0.0, 1.0), score_of="squared feature inpainting error (max over the feature grid)"))
+    map_range=(0.0, 1.0), score_of="squared feature inpainting error, over the predicted variance with `variance` (max over the feature grid)"))

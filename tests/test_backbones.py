@@ -110,3 +110,14 @@ def test_approximate_search_follows_the_bank():
     assert net.__dict__["_graph"] is not graph and int(i2.max()) < 300
     net.load_state_dict({"bank": torch.zeros(300, 8)})                             # loaded in place: a new version of the bank
     assert torch.allclose(net.search(q, "hnsw")[0], q.norm(dim=1), atol=1e-4)
+
+def test_feature_inpainting_with_a_variance_round_trips_and_old_configs_load():
+    "variance=True adds one output channel, recorded in the config; a config written before the setting existed builds the plain net."
+    from inpaint_tutorial.method import get_method
+    m = get_method("featinpaint")
+    net = m.build(m.Settings(variance=True, width=16), 1)
+    cfg = model_config(net)
+    assert cfg["variance"] is True and net.net[-1].out_channels == 153
+    again = build_model(cfg); again.load_state_dict(net.state_dict())
+    old = {k: v for k, v in model_config(m.build(m.Settings(width=16), 1)).items() if k != "variance"}
+    assert build_model(old).net[-1].out_channels == 152
