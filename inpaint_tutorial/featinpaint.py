@@ -43,7 +43,6 @@ class FeatureInpainter(FrozenFeatures):
         layers = [nn.Conv2d(d + 1, width, 1), nn.ReLU(inplace=True)]          # in: features and mask, to the working width
         for r in dilations: layers += [nn.Conv2d(width, width, 3, padding=r, dilation=r), nn.ReLU(inplace=True)]
         self.net = nn.Sequential(*layers, nn.Conv2d(width, d + int(variance), 1))   # out: every feature channel (+ the log-variance)
-        self.variance = bool(variance)
 
     def raw_features(self, images:Tensor) -> Tensor: # (B,D,h,w) patch features before standardisation
         with torch.no_grad(): return patch_features(self.backbone(images), self.patch).float()
