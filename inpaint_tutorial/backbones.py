@@ -4,7 +4,7 @@
 
 # %% ../nbs/09a_backbones.ipynb #d5f512b5
 from __future__ import annotations
-import hashlib, importlib, math, urllib.error
+import functools, hashlib, importlib, math, urllib.error
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -17,8 +17,8 @@ from .core import check_images
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'LITE0_STAGES', 'TORCHVISION_WEIGHTS', 'FEATURE_BACKBONES', 'TAPS', 'WeightsMissing',
            'state_hash', 'SameConv', 'MBConv', 'EfficientNetLite0', 'lite0_weights_file', 'torchvision_url',
            'torchvision_weights_file', 'read_state', 'BackboneDef', 'load_backbone', 'FeatureBackbone',
-           'feature_backbone', 'patch_features', 'gaussian_blur', 'nearest', 'hnsw_index', 'nearest_hnsw',
-           'FrozenFeatures']
+           'feature_backbone', 'patch_features', 'gaussian_blur', 'upsample_blur', 'nearest', 'hnsw_index',
+           'nearest_hnsw', 'FrozenFeatures']
 
 # %% ../nbs/09a_backbones.ipynb #a5d3e4c2
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
@@ -276,6 +276,27 @@ def gaussian_blur(x:Tensor, # (B,C,H,W)
     c = x.shape[1]
     x = F.conv2d(F.pad(x, (r, r, 0, 0), mode="reflect"), k.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)
     return F.conv2d(F.pad(x, (0, 0, r, r), mode="reflect"), k.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
+
+@functools.lru_cache(maxsize=64)
+def _resize_blur_matrix(n:int, N:int, sigma:float, r:int) -> Tensor:
+    "(N,n) matrix: n samples resized to N by linear interpolation (align_corners=False), then `gaussian_blur`'s kernel of radius r along the axis, reflected at the ends."
+    m = F.interpolate(torch.eye(n)[:, None], size=N, mode="linear", align_corners=False)   # (n,1,N): row j is sample j's spread
+    if r >= 1:
+        t = torch.arange(-r, r + 1, dtype=torch.float32)
+        k = torch.exp(-t * t / (2 * sigma * sigma)); k = k / k.sum()
+        m = F.conv1d(F.pad(m, (r, r), mode="reflect"), k.view(1, 1, -1))
+    return m[:, 0].T.contiguous()
+
+def upsample_blur(x:Tensor, # (B,C,h,w) a coarse map
+                  size:tuple[int, int], # (H,W) output size
+                  sigma:float=4.0, # `gaussian_blur`'s standard deviation at the output size (0: none)
+                 ) -> Tensor: # (B,C,H,W): gaussian_blur(bilinear upsampling of x, sigma), as two matrix products
+    "Bilinear upsampling followed by `gaussian_blur`, done as A_h @ x @ A_w^T with each axis's two linear steps folded into one matrix."
+    (h, w), (H, W) = x.shape[-2:], size
+    r = min(math.ceil(3 * sigma), W - 1, H - 1) if sigma > 0 else 0        # gaussian_blur's window, from the output size
+    ah = _resize_blur_matrix(h, H, float(sigma), r).to(x.device, x.dtype)
+    aw = _resize_blur_matrix(w, W, float(sigma), r).to(x.device, x.dtype)
+    return torch.matmul(ah, torch.matmul(x, aw.T))
 
 def nearest(queries:Tensor, # (M,D)
             bank:Tensor, # (K,D)

@@ -15,7 +15,7 @@ from torch.utils.data import DataLoader
 from .core import check_images
 from .masks import batch_grid_masks
 from .method import Detection, evaluating, forward_chunked, Settings, SettingsError, setting, Stage, Method, register_method
-from .backbones import FEATURE_BACKBONES, TAPS, FrozenFeatures, feature_backbone, patch_features, gaussian_blur
+from .backbones import FEATURE_BACKBONES, TAPS, FrozenFeatures, feature_backbone, patch_features, upsample_blur
 from .inpainting import inpaint, grid_views
 
 # %% auto #0
@@ -160,7 +160,7 @@ def _fi_detect(model, images, s:FeatureInpaintSettings, *, generator=None, max_b
     h, w = images.shape[-2:]
     with evaluating(model):
         err = feature_error_map(model, images, s.cells, s.n, s.mode, generator=generator, max_batch=max_batch)
-        amap = gaussian_blur(F.interpolate(err, size=(h, w), mode="bilinear", align_corners=False), s.sigma)
+        amap = upsample_blur(err, (h, w), s.sigma)
     return Detection(amap / (1 + amap), err.flatten(1).amax(1), images[:, None])   # the map squashed into [0, 1), the score the largest error
 
 def _fi_multiple(s, model) -> int: return min(s.taps) * (int(np.lcm.reduce(s.cells)) if s.mode == "inpaint" else 1)

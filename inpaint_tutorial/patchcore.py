@@ -12,7 +12,7 @@ from torch import nn, Tensor
 from torch.utils.data import DataLoader
 from .core import check_images
 from .method import Detection, evaluating, forward_chunked, Settings, SettingsError, setting, Stage, Method, register_method
-from .backbones import FEATURE_BACKBONES, FrozenFeatures, feature_backbone, patch_features, gaussian_blur, nearest, hnsw_index, nearest_hnsw
+from .backbones import FEATURE_BACKBONES, FrozenFeatures, feature_backbone, patch_features, upsample_blur, nearest, hnsw_index, nearest_hnsw
 
 # %% auto #0
 __all__ = ['METHOD', 'greedy_coreset', 'PatchCoreNet', 'exact_maxima', 'build_memory_bank', 'reweight', 'PatchCoreSettings']
@@ -65,13 +65,15 @@ class PatchCoreNet(FrozenFeatures):
 
     def search(self, queries:Tensor, # (M,D) patch features
                how:str="exact", # "exact" (`nearest`) or "hnsw" (`nearest_hnsw`, approximate, needs faiss-cpu)
+               ef:int=16, # HNSW only: candidates kept while searching (faiss's efSearch)
               ) -> tuple[Tensor, Tensor]: # (M,) distances to the nearest bank vector, (M,) its index
         "Nearest bank vectors of `queries`; the HNSW graph is built at the first approximate search of a bank and kept with it."
         if how == "exact": return nearest(queries, self.bank)
         key = (self.bank.data_ptr(), self.bank._version, tuple(self.bank.shape))   # a new or reloaded bank gets a new graph
         if self.__dict__.get("_graph_key") != key:
             self.__dict__["_graph"], self.__dict__["_graph_key"] = hnsw_index(self.bank), key
-        return nearest_hnsw(queries, self.__dict__["_graph"])
+        graph = self.__dict__["_graph"]; graph.hnsw.efSearch = ef
+        return nearest_hnsw(queries, graph)
 
     def forward(self, images:Tensor, # (B,C,H,W) in [0,1]
                ) -> Tensor: # (B,D,h,w) patch features on the shallower tap's grid
@@ -159,6 +161,8 @@ class PatchCoreSettings(Settings):
     max_bank_mb:int = setting(4096, "memory for the patches before the coreset; more are subsampled at random, with a warning", lo=16, hi=2**20)
     search:str = setting("exact", "nearest-neighbour search: exact (blocked matrix products) or hnsw (faiss-cpu's HNSW graph, "
                          "approximate; image scores kept exact)", choices=("exact", "hnsw"))
+    hnsw_ef:int = setting(16, "hnsw search only: candidates kept while searching (faiss's efSearch); fewer is faster and misses "
+                          "the nearest bank vector more often", lo=1, hi=4096)
     reweight:bool = setting(False, "reweight the image score by how isolated its nearest bank vector is (eq. 7, b = 9)")
     sigma:float = setting(4.0, "standard deviation of the Gaussian smoothing of the map, in pixels", lo=0.0, hi=64.0)
     def check(self):
@@ -170,7 +174,7 @@ def _pc_detect(model:PatchCoreNet, images:Tensor, s:PatchCoreSettings, *, genera
     with evaluating(model):
         f = forward_chunked(model, images, max_batch)                        # (B,D,h',w')
         q = f.permute(0, 2, 3, 1).reshape(-1, f.shape[1])
-        dist, idx = model.search(q, s.search)
+        dist, idx = model.search(q, s.search, s.hnsw_ef)
         if s.search != "exact":   # the image score stays exact: re-search the patches that can hold the maximum
             dist, idx = (t.flatten() for t in exact_maxima(dist.view(b, -1), idx.view(b, -1), q.view(b, -1, q.shape[1]), model.bank))
         patch_map = dist.view(b, 1, *f.shape[-2:])
@@ -178,7 +182,7 @@ def _pc_detect(model:PatchCoreNet, images:Tensor, s:PatchCoreSettings, *, genera
         if s.reweight:
             rows = arg + torch.arange(b, device=arg.device) * patch_map[0].numel()
             score = reweight(score, q[rows], idx[rows], model.bank)
-        amap = gaussian_blur(F.interpolate(patch_map, size=(h, w), mode="bilinear", align_corners=False), s.sigma)
+        amap = upsample_blur(patch_map, (h, w), s.sigma)
     return Detection(amap / (1 + amap), score, images[:, None])   # the map squashed into [0, 1) (monotone), the score a distance
 
 def _pc_stage(s:PatchCoreSettings) -> Stage:
