@@ -264,16 +264,23 @@ def patch_features(feats:Sequence[Tensor], # the taps' maps, shallowest first: (
         x = F.adaptive_avg_pool1d(x.permute(0, 2, 3, 1).reshape(-1, 1, c), dim).view(b, h, w, dim).permute(0, 3, 1, 2)
     return x
 
+def _blur_radius(sigma:float, h:int, w:int) -> int:
+    "`gaussian_blur`'s half-window on an h x w map: ceil(3 sigma), shrunk so that the reflection fits (0: no smoothing)."
+    return min(math.ceil(3 * sigma), w - 1, h - 1) if sigma > 0 else 0
+
+def _gaussian_kernel(sigma:float, r:int) -> Tensor:
+    "The normalised 1-D Gaussian of standard deviation sigma on the 2r + 1 offsets -r..r."
+    t = torch.arange(-r, r + 1, dtype=torch.float32)
+    k = torch.exp(-t * t / (2 * sigma * sigma))
+    return k / k.sum()
+
 def gaussian_blur(x:Tensor, # (B,C,H,W)
                   sigma:float=4.0, # standard deviation in pixels (0: no smoothing)
                  ) -> Tensor: # (B,C,H,W)
     "Separable Gaussian smoothing with a window of 2 * ceil(3 sigma) + 1 (shrunk to the image), reflected at the borders."
-    if sigma <= 0: return x
-    r = min(math.ceil(3 * sigma), x.shape[-1] - 1, x.shape[-2] - 1)
+    r = _blur_radius(sigma, *x.shape[-2:])
     if r < 1: return x
-    t = torch.arange(-r, r + 1, dtype=torch.float32, device=x.device)
-    k = torch.exp(-t * t / (2 * sigma * sigma)); k = (k / k.sum()).to(x.dtype)
-    c = x.shape[1]
+    k, c = _gaussian_kernel(sigma, r).to(x.device, x.dtype), x.shape[1]
     x = F.conv2d(F.pad(x, (r, r, 0, 0), mode="reflect"), k.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)
     return F.conv2d(F.pad(x, (0, 0, r, r), mode="reflect"), k.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
 
@@ -281,10 +288,7 @@ def gaussian_blur(x:Tensor, # (B,C,H,W)
 def _resize_blur_matrix(n:int, N:int, sigma:float, r:int) -> Tensor:
     "(N,n) matrix: n samples resized to N by linear interpolation (align_corners=False), then `gaussian_blur`'s kernel of radius r along the axis, reflected at the ends."
     m = F.interpolate(torch.eye(n)[:, None], size=N, mode="linear", align_corners=False)   # (n,1,N): row j is sample j's spread
-    if r >= 1:
-        t = torch.arange(-r, r + 1, dtype=torch.float32)
-        k = torch.exp(-t * t / (2 * sigma * sigma)); k = k / k.sum()
-        m = F.conv1d(F.pad(m, (r, r), mode="reflect"), k.view(1, 1, -1))
+    if r >= 1: m = F.conv1d(F.pad(m, (r, r), mode="reflect"), _gaussian_kernel(sigma, r).view(1, 1, -1))
     return m[:, 0].T.contiguous()
 
 def upsample_blur(x:Tensor, # (B,C,h,w) a coarse map
@@ -293,7 +297,7 @@ def upsample_blur(x:Tensor, # (B,C,h,w) a coarse map
                  ) -> Tensor: # (B,C,H,W): gaussian_blur(bilinear upsampling of x, sigma), as two matrix products
     "Bilinear upsampling followed by `gaussian_blur`, done as A_h @ x @ A_w^T with each axis's two linear steps folded into one matrix."
     (h, w), (H, W) = x.shape[-2:], size
-    r = min(math.ceil(3 * sigma), W - 1, H - 1) if sigma > 0 else 0        # gaussian_blur's window, from the output size
+    r = _blur_radius(sigma, H, W)
     ah = _resize_blur_matrix(h, H, float(sigma), r).to(x.device, x.dtype)
     aw = _resize_blur_matrix(w, W, float(sigma), r).to(x.device, x.dtype)
     return torch.matmul(ah, torch.matmul(x, aw.T))
