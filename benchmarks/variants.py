@@ -16,6 +16,7 @@ VARIANTS |= {"ipad-auto": ("ipad", dict(foreground="auto")), "ipad-full": ("ipad
              "patchcore-dim64": ("patchcore", dict(dim=64)), "patchcore-dim32": ("patchcore", dict(dim=32)),   # channels pooled: a cheaper search
              "patchcore-hnsw": ("patchcore", dict(search="hnsw")),   # faiss's approximate HNSW search instead of the exact one
              "patchcore-hnsw8": ("patchcore", dict(search="hnsw", hnsw_ef=8)),   # the same keeping 8 candidates, not 16
+             "patchcore-randsel": ("patchcore", dict(selection="random")),   # a random 1% of the patches instead of the greedy coreset
              # larger images: 256 MiB of randomly kept patches, then a 3% coreset of them (the coreset's time grows with the rows)
              "patchcore-sub": ("patchcore", dict(max_bank_mb=256, coreset=0.03)),
              "featinpaint-random": ("featinpaint", dict(weights="random")), "featinpaint-ae": ("featinpaint", dict(mode="autoencoder")),
@@ -39,6 +40,7 @@ LABELS = {"riad-unet": "RIAD, U-Net", "riad-misf": "RIAD, MISF backbone", "ipad"
           "featinpaint-k4": "feature inpainting, cells of 4 only",
           "patchcore-hnsw": "PatchCore, approximate HNSW search (faiss)",
           "patchcore-hnsw8": "PatchCore, approximate HNSW search keeping 8 candidates",
+          "patchcore-randsel": "PatchCore, a random 1% of the patches (no coreset)",
           "patchcore-sub": "PatchCore, 256 MiB of patches, 3% coreset",
           "featinpaint-fast": "feature inpainting, width 64, n = 2",
           "featinpaint-var": "feature inpainting, learned variance"}

@@ -112,8 +112,10 @@ def _bank_budget_warning(n_rows:int, d:int, max_mb:int) -> float:
 def build_memory_bank(model:PatchCoreNet, dataset, # normal training images
                       *, coreset:float=0.01, # share of the patches the coreset keeps (1: all of them)
                       proj_dim:int=128, max_mb:int=4096, device="cpu", bs:int=8,
+                      selection:str="greedy", # "greedy" (k-centre, Algorithm 1) or "random" (a random subset, the paper's baseline)
                       generator:torch.Generator|None=None) -> PatchCoreNet:
     "Extract the patch features of every training image, subsample them within the memory budget, select the coreset, store the bank."
+    if selection not in ("greedy", "random"): raise ValueError(f"selection must be 'greedy' or 'random', got {selection!r}")
     model = model.to(device).eval()
     loader = DataLoader(dataset, batch_size=bs)
     first = next(iter(loader)); x0 = (first.image if hasattr(first, "image") else first[0]).to(device)
@@ -128,7 +130,9 @@ def build_memory_bank(model:PatchCoreNet, dataset, # normal training images
         rows.append(f.cpu())
     feats = torch.cat(rows)
     n = len(feats) if coreset >= 1 else max(1, round(coreset * len(feats)))
-    idx = greedy_coreset(feats.to(device), n, proj_dim, generator=generator) if n < len(feats) else torch.arange(len(feats))
+    if n == len(feats): idx = torch.arange(len(feats))
+    elif selection == "random": idx = torch.randperm(len(feats), generator=generator)[:n]
+    else: idx = greedy_coreset(feats.to(device), n, proj_dim, generator=generator)
     model.set_bank(feats[idx.cpu()])
     return model
 
@@ -158,6 +162,8 @@ class PatchCoreSettings(Settings):
     dim:int = setting(0, "pool the concatenated features to this many channels (0: keep all; the paper pools to 1024)", lo=0, hi=4096)
     coreset:float = setting(0.01, "share of the training patches kept in the memory bank by greedy coreset selection", lo=1e-5, hi=1.0)
     proj_dim:int = setting(128, "random projection of the patch features for the coreset selection (0: none)", lo=0, hi=4096)
+    selection:str = setting("greedy", "how the coreset's share of the patches is chosen: greedy k-centre (Algorithm 1) or a random "
+                            "subset (the paper's baseline)", choices=("greedy", "random"))
     max_bank_mb:int = setting(4096, "memory for the patches before the coreset; more are subsampled at random, with a warning", lo=16, hi=2**20)
     search:str = setting("exact", "nearest-neighbour search: exact (blocked matrix products) or hnsw (faiss-cpu's HNSW graph, "
                          "approximate; image scores kept exact)", choices=("exact", "hnsw"))
@@ -189,7 +195,7 @@ def _pc_stage(s:PatchCoreSettings) -> Stage:
     def estimate(model, dataset, *, device, bs):
         g = torch.Generator().manual_seed(int(torch.randint(2**62, (1,))))   # from the run's seed (the pipeline seeds torch)
         return build_memory_bank(model, dataset, coreset=s.coreset, proj_dim=s.proj_dim, max_mb=s.max_bank_mb, device=device,
-                                 bs=bs, generator=g)
+                                 bs=bs, selection=s.selection, generator=g)
     return Stage("memory_bank", None, estimate=estimate)
 
 METHOD = register_method(Method(

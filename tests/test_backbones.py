@@ -121,3 +121,12 @@ def test_feature_inpainting_with_a_variance_round_trips_and_old_configs_load():
     again = build_model(cfg); again.load_state_dict(net.state_dict())
     old = {k: v for k, v in model_config(m.build(m.Settings(width=16), 1)).items() if k != "variance"}
     assert build_model(old).net[-1].out_channels == 152
+
+def test_memory_bank_selection_is_greedy_or_random():
+    from inpaint_tutorial.patchcore import PatchCoreNet, build_memory_bank
+    ds = SyntheticDefects("train", size=64, n_train=8)
+    with pytest.raises(ValueError, match="selection must be 'greedy' or 'random', got 'kmeans'"):
+        build_memory_bank(PatchCoreNet(1), ds, selection="kmeans")
+    g = build_memory_bank(PatchCoreNet(1), ds, coreset=0.25, generator=torch.Generator().manual_seed(0))
+    r = build_memory_bank(PatchCoreNet(1), ds, coreset=0.25, selection="random", generator=torch.Generator().manual_seed(0))
+    assert g.bank.shape == r.bank.shape == (128, 152) and not torch.equal(g.bank, r.bank)
