@@ -25,6 +25,7 @@ VARIANTS |= {"ipad-auto": ("ipad", dict(foreground="auto")), "ipad-full": ("ipad
              "featinpaint-k4": ("featinpaint", dict(cells=(4,))),
              "featinpaint-fast": ("featinpaint", dict(width=64, n=2)),   # a quarter of the net's products per pass, two passes per cell size
              "featinpaint-var": ("featinpaint", dict(variance=True)),   # the net also predicts a log-variance; map = error / variance
+             "ae-skips": ("ae", dict(skips=True)),   # the autoencoder with the U-Net's skip connections: it can copy its input
              # CSA with the paper's SqueezeNet 1.1 and seeded random weights (consistency target and score) against its default, ImageNet Lite0
              "csa-random": ("csa", dict(features="squeezenet1_1", feature_weights="random"))}
 
@@ -43,4 +44,4 @@ LABELS = {"riad-unet": "RIAD, U-Net", "riad-misf": "RIAD, MISF backbone", "ipad"
           "patchcore-randsel": "PatchCore, a random 1% of the patches (no coreset)",
           "patchcore-sub": "PatchCore, 256 MiB of patches, 3% coreset",
           "featinpaint-fast": "feature inpainting, width 64, n = 2",
-          "featinpaint-var": "feature inpainting, learned variance"}
+          "featinpaint-var": "feature inpainting, learned variance", "ae-skips": "autoencoder with skip connections"}

@@ -91,6 +91,7 @@ PIXELSTATS = register_method(Method(
 class AESettings(MapSettings):
     "Settings of the plain-autoencoder baseline: RIAD's U-Net without skip connections, no masks."
     preset:str = setting("tiny", "size preset of the U-Net (paper, small, tiny)", choices=tuple(PRESETS))
+    skips:bool = setting(False, "keep the U-Net's skip connections (an ablation: the network can then copy its input)")
 
 def ae_step(model:nn.Module, images:Tensor, *, generator=None) -> Tensor:
     "RIAD's loss (eq. 7) of the plain reconstruction of the whole, unmasked image."
@@ -104,5 +105,5 @@ def _ae_detect(model, images, s, *, generator=None, max_batch=None) -> Detection
 
 AE = register_method(Method(
     "ae", "baseline: RIAD's U-Net without skip connections as a plain autoencoder (no masks), MSGMS anomaly map", AESettings,
-    build=lambda s, channels: unet_from_preset(s.preset, channels, skip=False), stages=lambda s: [Stage("reconstruct", ae_step)],
+    build=lambda s, channels: unet_from_preset(s.preset, channels, skip=s.skips), stages=lambda s: [Stage("reconstruct", ae_step)],
     detect=_ae_detect, score_of="anomaly map"))
