@@ -6,7 +6,8 @@ Rows (each trained on every seed through `inpaint_tutorial.pipeline.train`, the 
   csa-rough   without CSA: the rough network alone (no refinement, so no consistency loss)
   riad        RIAD's U-Net at the same size, epochs, batch and learning rate, for reference
 Every CSA model's inpaintings are scored by every offline source (one inpainting, several scores): perceptual with the
-seeded random SqueezeNet 1.1 (PAPER_NET below; the consistency target too), perceptual with a seeded random VGG-16
+seeded random SqueezeNet 1.1 (PAPER_NET below; the consistency target too; its map's mean, eq. 7, and the maximum of its
+21 px mean filter, `pool="max"`), perceptual with a seeded random VGG-16
 (relu4_3), barlow (the method's own rough encoder), msgms and ssim. ImageNet weights are not on this machine; a user who
 has them adds `--imagenet` (torchvision's cached files) to score with them as well.
 
@@ -40,7 +41,7 @@ PAPER_NET = dict(features="squeezenet1_1", feature_weights="random")
 # CSA's ablations in the paper's configuration (PAPER_NET); the other scripts' variants are in variants.py
 VARIANTS = {"csa": ("csa", PAPER_NET), "csa-no-bt": ("csa", dict(PAPER_NET, pretrain=False)),
             "csa-rough": ("csa", dict(PAPER_NET, attention=False)), "riad": ("riad", {})}
-SOURCES = {"squeezenet-random": dict(score="perceptual"), "vgg16-random": dict(score="perceptual", features="vgg16", feature_id=""),
+SOURCES = {"squeezenet-random": dict(score="perceptual"), "squeezenet-random-max": dict(score="perceptual", pool="max"), "vgg16-random": dict(score="perceptual", features="vgg16", feature_id=""),
            "barlow": dict(score="barlow"), "msgms": dict(score="msgms"), "ssim": dict(score="ssim")}
 KEYS = ("image_auroc", "pixel_auroc", "aupro", "f1_max", "f1_trivial", "recall", "tnr", "train_s", "infer_ms")
 

@@ -257,6 +257,8 @@ class CSASettings(MapSettings):
     feature_id:str = setting("", "id of the frozen network the model was trained with (set when training starts)")
     score:str = setting("perceptual", "image score: perceptual (eq. 7, frozen network), barlow (own encoder), msgms or ssim",
                         choices=("perceptual", "barlow", "msgms", "ssim"))
+    pool:str = setting("mean", "perceptual and barlow scores: the mean of the feature-distance map (eq. 7) or the maximum of its "
+                       "filter_size mean filter (as the msgms and ssim scores)", choices=("mean", "max"))
     def check(self):
         if any(k % 8 for k in self.ks): raise SettingsError(f"ks: every region size must be a multiple of 8 (the CSA layer works at 1/8), got {list(self.ks)}")
         if self.feature_id and self.score == "perceptual":   # a trained model: its score needs the very weights it was calibrated with
@@ -291,8 +293,10 @@ def score_inpainting(model:CSANet, # the trained network (its encoder is the `ba
         if s.score in ("perceptual", "barlow"):
             fx = s.extractor() if s.score == "perceptual" else model.encode
             d = torch.cat([feature_distance(fx, xa, ra) for xa, ra in zip(x.split(max_batch or len(x)), r.split(max_batch or len(x)))])
-            score = d.flatten(1).mean(1).view(b, v).mean(1)                                  # eq. 7, averaged over the views
-            amap = _squash(F.interpolate(d, size=(h, w), mode="bilinear", align_corners=False).clamp_min(0)).view(b, v, 1, h, w).mean(1)
+            up = F.interpolate(d, size=(h, w), mode="bilinear", align_corners=False).clamp_min(0)
+            if s.pool == "max": score = image_score(mean_filter(up, s.filter_size), s.filter_size, s.score_region).view(b, v).mean(1)
+            else: score = d.flatten(1).mean(1).view(b, v).mean(1)                           # eq. 7, averaged over the views
+            amap = _squash(up).view(b, v, 1, h, w).mean(1)
         else:
             raw = msgms_anomaly_map(x, r, filter_size=s.filter_size) if s.score == "msgms" else \
                   mean_filter((1 - ssim_map(x, r)).mean(1, keepdim=True).clamp(0, 1), s.filter_size)
@@ -330,7 +334,7 @@ METHOD = register_method(Method(
     CSASettings, build=_csa_build, stages=_csa_stages, detect=detect,
     size_multiple=lambda s, m: int(np.lcm.reduce([*s.ks, m.size_multiple])),
     size_rule=lambda s, m: f"every region size k in {list(s.ks)} and the networks, which downsample by {m.size_multiple}",
-    map_range=(0.0, 1.0), score_of="eq. 7 (perceptual/barlow: mean feature distance) or the max of the mean-filtered map (msgms/ssim)",
+    map_range=(0.0, 1.0), score_of="eq. 7 (perceptual/barlow: mean feature distance; pool=max: the max of its mean filter) or the max of the mean-filtered map (msgms/ssim)",
     preview=lambda s: len(s.ks) // 2, prepare=_csa_prepare))
 
 register_backbone(Backbone("csa", "Lin & Chen's rough U-Net + CSA refinement (12_csa), as a plain inpainting network", PRESETS,
