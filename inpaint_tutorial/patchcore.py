@@ -160,7 +160,7 @@ class PatchCoreSettings(Settings):
     taps:tuple = setting((8, 16), "strides of the features used (two mid-level stages), comma-separated", lo=4, hi=16)
     patch:int = setting(3, "side of the neighbourhood averaged into each patch feature, odd", lo=1, hi=15, odd=True)
     dim:int = setting(0, "pool the concatenated features to this many channels (0: keep all; the paper pools to 1024)", lo=0, hi=4096)
-    coreset:float = setting(0.01, "share of the training patches kept in the memory bank by greedy coreset selection", lo=1e-5, hi=1.0)
+    coreset:float = setting(0.01, "share of the training patches kept in the memory bank (chosen as `selection` says)", lo=1e-5, hi=1.0)
     proj_dim:int = setting(128, "random projection of the patch features for the coreset selection (0: none)", lo=0, hi=4096)
     selection:str = setting("greedy", "how the coreset's share of the patches is chosen: greedy k-centre (Algorithm 1) or a random "
                             "subset (the paper's baseline)", choices=("greedy", "random"))
