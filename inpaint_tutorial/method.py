@@ -133,6 +133,7 @@ def _number(v, kind, f, name):
         raise SettingsError(f"{name} must be {valid_text(f)}, got {v!r}")
     return kind(v)
 
+# %% ../nbs/04a_method.ipynb #ae3b37bf
 def check_field(cls:type, # a Settings subclass
                 name:str, # one of its fields
                 value, # the candidate value
@@ -168,6 +169,7 @@ def parse_setting(cls:type, name:str, text:str):
     except ValueError: raise SettingsError(f"{name} must be {valid_text(f)}, got {text!r}") from None
     return check_field(cls, name, value)
 
+# %% ../nbs/04a_method.ipynb #104b672d
 class Settings:
     "Base of every method's settings record (a frozen dataclass whose fields are made by `setting`), checked when it is made."
     def __post_init__(self):

@@ -435,6 +435,7 @@ class _State:
     over: bool = False # the budget allows no further epoch
     t_start: float = 0.0
 
+# %% ../nbs/05a_training.ipynb #200b3b8d
 def _prepare(model, train_ds, step, s:TrainSettings, device, params, opt, out_dir, config) -> _Loop:
     "Step 1 and what the epochs share: optimiser and schedule, the split, the random stream, the budget check before anything is written."
     aug = augmenter(s.augment)
@@ -460,6 +461,7 @@ def _prepare(model, train_ds, step, s:TrainSettings, device, params, opt, out_di
                                           f"images (+ {len(val_idx)} validation) takes about {est / 60:.1f} min here (timed on a probe batch)")
     return lp
 
+# %% ../nbs/05a_training.ipynb #7f59efbe
 def _resume(lp:_Loop) -> _State:
     "The state of the run in out_dir/last, with the model, optimiser and random stream restored; a fresh state if there is none."
     if not ((lp.out_dir / "last").exists() or list(lp.out_dir.glob(".last.old-*"))): return _State()
@@ -467,6 +469,7 @@ def _resume(lp:_Loop) -> _State:
     lp.sched.last_epoch = st["epoch"] + 1   # the optimizer already holds the scheduled lr; the schedule only needs its epoch count
     return _State(start=st["epoch"] + 1, best=st["best"], bad=st["bad_epochs"], hist={**st["history"], "resumed_from": st["epoch"]})
 
+# %% ../nbs/05a_training.ipynb #c37998f3
 def _run_epoch(lp:_Loop, st:_State, epoch:int, progress:bool) -> dict:
     "Steps 4, 2 and 3 for one epoch: the budget's learning-rate drop, training, the schedule, validation; the history's row."
     if lp.budget is not None: st.dropped = _lr_drop_by_time(lp.optimizer, time.perf_counter() - st.t_start, lp.budget, st.dropped)
@@ -486,6 +489,7 @@ def _run_epoch(lp:_Loop, st:_State, epoch:int, progress:bool) -> dict:
     row["time"] = {k: round(v, 3) for k, v in spent.items()}
     return row
 
+# %% ../nbs/05a_training.ipynb #ca29c718
 def _judge(lp:_Loop, st:_State, row:dict) -> bool:
     "After an epoch: the history, the best weights, early stopping, whether the budget allows another epoch; True if it improved."
     st.hist["epochs"].append(row)
@@ -510,6 +514,7 @@ def _save(lp:_Loop, st:_State, row:dict, improved:bool):
     save_checkpoint(lp.out_dir / "last", lp.r.model, cfg, optimizer=lp.optimizer, generator=lp.gen,
                     state=dict(epoch=row["epoch"] - 1, best=st.best, bad_epochs=st.bad, history=st.hist))
 
+# %% ../nbs/05a_training.ipynb #d874b7a5
 def _finish(lp:_Loop, st:_State):
     "The model back in the contiguous layout it is saved in, holding the best epoch's weights (of this call, or of an earlier one)."
     if lp.r.world > 1: dist.barrier()
