@@ -31,6 +31,9 @@ VARIANTS |= {"ipad-auto": ("ipad", dict(foreground="auto")), "ipad-full": ("ipad
              "featinpaint-lite2": ("featinpaint", dict(backbone="efficientnet_lite2")),
              "featinpaint-var-lite2": ("featinpaint", dict(backbone="efficientnet_lite2", variance=True)),
              "patchcore-sub-lite2": ("patchcore", dict(backbone="efficientnet_lite2", max_bank_mb=256, coreset=0.03)),
+             # and its last stage too (the stride-32 tap): coarser, more semantic features on the stride-8 grid
+             "patchcore-lite2-32": ("patchcore", dict(backbone="efficientnet_lite2", taps=(8, 16, 32))),
+             "featinpaint-var-lite2-32": ("featinpaint", dict(backbone="efficientnet_lite2", taps=(8, 16, 32), variance=True)),
              "ae-skips": ("ae", dict(skips=True)),   # the autoencoder with the U-Net's skip connections: it can copy its input
              # CSA with the paper's SqueezeNet 1.1 and seeded random weights (consistency target and score) against its default, ImageNet Lite0
              "csa-random": ("csa", dict(features="squeezenet1_1", feature_weights="random"))}
@@ -52,6 +55,8 @@ LABELS = {"riad-unet": "RIAD, U-Net", "riad-misf": "RIAD, MISF backbone", "ipad"
           "patchcore-lite2": "PatchCore, ImageNet EfficientNet-Lite2", "featinpaint-lite2": "feature inpainting, ImageNet EfficientNet-Lite2",
           "featinpaint-var-lite2": "feature inpainting, learned variance, ImageNet EfficientNet-Lite2",
           "patchcore-sub-lite2": "PatchCore, ImageNet EfficientNet-Lite2, 256 MiB of patches, 3% coreset",
+          "patchcore-lite2-32": "PatchCore, ImageNet EfficientNet-Lite2, taps 8, 16 and 32",
+          "featinpaint-var-lite2-32": "feature inpainting, learned variance, ImageNet EfficientNet-Lite2, taps 8, 16 and 32",
           "patchcore-sub": "PatchCore, 256 MiB of patches, 3% coreset",
           "featinpaint-fast": "feature inpainting, width 64, n = 2",
           "featinpaint-var": "feature inpainting, learned variance", "ae-skips": "autoencoder with skip connections"}

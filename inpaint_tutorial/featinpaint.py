@@ -140,7 +140,7 @@ class FeatureInpaintSettings(Settings):
     "Settings of inpainting in feature space."
     backbone:str = setting("efficientnet_lite0", "frozen feature network", choices=tuple(FEATURE_BACKBONES))
     weights:str = setting("imagenet", "its weights: imagenet or random (seeded, a control)", choices=("imagenet", "random"))
-    taps:tuple = setting((8, 16), "strides of the features inpainted, comma-separated", lo=4, hi=16)
+    taps:tuple = setting((8, 16), "strides of the features inpainted, comma-separated", lo=4, hi=32)
     patch:int = setting(3, "side of the neighbourhood averaged into each feature vector, odd", lo=1, hi=15, odd=True)
     cells:tuple = setting((2, 4), "cell sizes of the grid masks, in feature positions, comma-separated", lo=1, hi=64)
     n:int = setting(3, "disjoint mask sets per cell size", lo=2, hi=16)

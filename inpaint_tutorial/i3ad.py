@@ -191,7 +191,7 @@ class I3ADSettings(MapSettings):
                                 "distance of the last reconstruction, 10_perceptual); the loop's masks stay SSIM", choices=("ssim", "perceptual"))
     score_net:str = setting("efficientnet_lite0", "score=perceptual: its frozen network (a backbone of 09a_backbones)")
     score_weights:str = setting("imagenet", "score=perceptual: the network's weights (imagenet, random or a state-dict path)")
-    score_taps:tuple = setting((4, 8, 16), "score=perceptual: strides of the features compared, comma-separated", lo=4, hi=16)
+    score_taps:tuple = setting((4, 8, 16), "score=perceptual: strides of the features compared, comma-separated", lo=4, hi=32)
     def check(self):
         if self.score != "ssim":
             try: get_score(self.score).check(self)

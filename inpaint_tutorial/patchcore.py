@@ -157,7 +157,7 @@ class PatchCoreSettings(Settings):
     backbone:str = setting("efficientnet_lite0", "frozen feature network", choices=tuple(FEATURE_BACKBONES))
     weights:str = setting("imagenet", "its weights: imagenet (offline for efficientnet_lite0) or random (seeded, a control)",
                           choices=("imagenet", "random"))
-    taps:tuple = setting((8, 16), "strides of the features used (two mid-level stages), comma-separated", lo=4, hi=16)
+    taps:tuple = setting((8, 16), "strides of the features used (two mid-level stages), comma-separated", lo=4, hi=32)
     patch:int = setting(3, "side of the neighbourhood averaged into each patch feature, odd", lo=1, hi=15, odd=True)
     dim:int = setting(0, "pool the concatenated features to this many channels (0: keep all; the paper pools to 1024)", lo=0, hi=4096)
     coreset:float = setting(0.01, "share of the training patches kept in the memory bank (chosen as `selection` says)", lo=1e-5, hi=1.0)
