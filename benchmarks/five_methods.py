@@ -46,6 +46,8 @@ csa,patchcore); --merge then puts their rows side by side and combines their sho
 --rescore evaluates every trained model again with another `score` setting where its method offers one, as extra rows
 VARIANT@SCORE (no second training): e.g. --rescore perceptual,perceptual:random,msgms scores RIAD's and I3AD's
 inpaintings by the multi-level ImageNet feature distance (and by the same network with random weights), and CSA's by MSGMS.
+An item FIELD=VALUE sets any other detection setting the method has, as the row VARIANT@FIELD=VALUE: e.g. --rescore top_k=10
+scores PatchCore's images by the mean of their 10 largest patch distances, with the same memory bank.
 """
 import argparse, json, sys
 from dataclasses import fields
@@ -55,7 +57,7 @@ from inpaint_tutorial import pipeline
 from inpaint_tutorial.cli import image_size
 from inpaint_tutorial.training import AUGMENTS
 from inpaint_tutorial.data import make_generator
-from inpaint_tutorial.method import get_method
+from inpaint_tutorial.method import get_method, parse_setting
 from summary import (method_and_seed_lists, summarized_rows, print_table, write_results, machine_line, ball_screw_spec,
                      protocol, train_and_score, rescored, merge_parts, markdown_table as summary_table)
 from variants import VARIANTS, DEFAULT_METHODS, LABELS
@@ -76,9 +78,9 @@ def parse_args(argv=None):
     p.add_argument("--augment", choices=AUGMENTS, default="none", help="training augmentation (fit's AUGMENTS); none by default")
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
-    p.add_argument("--rescore", default="", help="comma-separated SCORE or SCORE:WEIGHTS: evaluate every trained model again with its "
-                   "`score` setting set to SCORE (and `score_weights` to WEIGHTS) where the method offers it, as the row VARIANT@SCORE; "
-                   "e.g. perceptual,perceptual:random,msgms")
+    p.add_argument("--rescore", default="", help="comma-separated SCORE, SCORE:WEIGHTS or FIELD=VALUE: evaluate every trained model again with its "
+                   "`score` setting set to SCORE (and `score_weights` to WEIGHTS), or its setting FIELD set to VALUE, where the method offers it, "
+                   "as the row VARIANT@ITEM; e.g. perceptual,perceptual:random,msgms or top_k=10")
     p.add_argument("--out", default=None, help="results file (default benchmarks/results/five_<dataset>.json)")
     p.add_argument("--table", default=None, metavar="RESULTS", help="print the markdown table of a result file and exit")
     p.add_argument("--merge", default=None, metavar="RESULTS,RESULTS", help="merge result files of the same comparison run with other seeds into --out and exit")
@@ -106,6 +108,11 @@ def rescorings(method, settings, items:list) -> dict:
     fs = {f.name: f for f in fields(method.Settings)}
     out = {}
     for item in items:
+        if "=" in item:   # FIELD=VALUE: any setting the method has, parsed and checked as the command line parses it
+            name, _, text = item.partition("=")
+            if name in fs and parse_setting(method.Settings, name, text) != getattr(settings, name):
+                out[item] = {name: parse_setting(method.Settings, name, text)}
+            continue
         score, _, weights = item.partition(":")
         if "score" not in fs or score not in (fs["score"].metadata.get("choices") or ()) or (score == settings.score and not weights): continue
         if weights and "score_weights" not in fs: continue
@@ -150,6 +157,7 @@ def label(row:str, settings:dict|None=None) -> str:
     if settings and "features" in settings and "feature_weights" in settings:
         name += f" ({settings['feature_weights']} {settings['features']})"
     if not item: return name
+    if "=" in item: return f"{name}, {item.replace('=', ' ')}"
     score, _, weights = item.partition(":")
     return f"{name}, scored by {score}" + (f" ({weights} weights)" if weights else "")
 

@@ -170,10 +170,12 @@ class PatchCoreSettings(Settings):
     hnsw_ef:int = setting(16, "hnsw search only: candidates kept while searching (faiss's efSearch); fewer is faster and misses "
                           "the nearest bank vector more often", lo=1, hi=4096)
     reweight:bool = setting(False, "reweight the image score by how isolated its nearest bank vector is (eq. 7, b = 9)")
+    top_k:int = setting(1, "image score: the mean of the k largest patch distances (1: the largest, the paper's)", lo=1, hi=4096)
     sigma:float = setting(4.0, "standard deviation of the Gaussian smoothing of the map, in pixels", lo=0.0, hi=64.0)
     def check(self):
         from inpaint_tutorial.backbones import TAPS
         if any(t not in TAPS for t in self.taps): raise SettingsError(f"taps must be strides from {TAPS}, got {self.taps}")
+        if self.reweight and self.top_k > 1: raise SettingsError(f"reweight scales the largest patch distance: it needs top_k=1, got {self.top_k}")
 
 def _pc_detect(model:PatchCoreNet, images:Tensor, s:PatchCoreSettings, *, generator=None, max_batch=None) -> Detection:
     b, c, h, w = check_images(images).shape
@@ -185,6 +187,7 @@ def _pc_detect(model:PatchCoreNet, images:Tensor, s:PatchCoreSettings, *, genera
             dist, idx = (t.flatten() for t in exact_maxima(dist.view(b, -1), idx.view(b, -1), q.view(b, -1, q.shape[1]), model.bank))
         patch_map = dist.view(b, 1, *f.shape[-2:])
         score, arg = patch_map.flatten(1).max(1)
+        if s.top_k > 1: score = patch_map.flatten(1).topk(min(s.top_k, patch_map[0].numel()), 1).values.mean(1)
         if s.reweight:
             rows = arg + torch.arange(b, device=arg.device) * patch_map[0].numel()
             score = reweight(score, q[rows], idx[rows], model.bank)
@@ -204,4 +207,4 @@ METHOD = register_method(Method(
     build=lambda s, channels: PatchCoreNet(channels, s.backbone, s.weights, s.taps, s.patch, s.dim),
     stages=lambda s: [_pc_stage(s)], detect=_pc_detect,
     size_rule=lambda s, m: "any size of at least twice the deepest tap's stride",
-    map_range=(0.0, 1.0), score_of="nearest-neighbour distance of the image's patches (max; eq. 7 reweighting optional)"))
+    map_range=(0.0, 1.0), score_of="nearest-neighbour distance of the image's patches (max, or the mean of the top_k largest; eq. 7 reweighting optional)"))

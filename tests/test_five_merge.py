@@ -2,6 +2,7 @@
 import importlib.util, json, sys
 from pathlib import Path
 import pytest
+from inpaint_tutorial.method import SettingsError
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -78,6 +79,11 @@ def test_rescorings_and_labels():
     assert fm.label("riad-unet@perceptual:random") == "RIAD, U-Net, scored by perceptual (random weights)"
     assert fm.label("csa@msgms") == fm.LABELS["csa"] + ", scored by msgms" and fm.label("ae") == fm.LABELS["ae"]
     assert fm.label("csa-random", dict(features="squeezenet1_1", feature_weights="random")) == "CSA (random squeezenet1_1)"   # the run's own network
+    # FIELD=VALUE: any setting the method has, parsed as the command line parses it; not offered where it changes nothing
+    assert fm.rescorings(pc, pc.Settings(), ["top_k=10", "top_k=1", "score=msgms"]) == {"top_k=10": dict(top_k=10)}
+    assert fm.rescorings(riad, riad.Settings(), ["top_k=10"]) == {}
+    with pytest.raises(SettingsError, match="top_k must be"): fm.rescorings(pc, pc.Settings(), ["top_k=0"])
+    assert fm.label("patchcore-lite2-32@top_k=10") == fm.LABELS["patchcore-lite2-32"] + ", top_k 10"
 
 def test_merge_joins_parts_that_ran_other_methods(tmp_path):
     "Parts that ran the same seeds with disjoint methods become one table; their seed-0 showcase maps are combined."
