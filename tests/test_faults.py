@@ -168,7 +168,7 @@ def test_console_messages_are_one_line(base, tmp_path):
     warn = [l for l in r.stderr.splitlines() if "warning" in l]
     assert r.returncode == 0 and warn and all(l.startswith("inpaint-tutorial: warning:") for l in warn), r.stderr
     r = run("train", "--dataset", f"mvtec:{cat}", "--out", tmp_path / "budget", "--size", "32", "--epochs", "100000", "--budget-minutes", "0.05",
-            "--quiet", "--no-eval")                                          # the budget, not the epochs, ends this run on any machine
+            "--patience", "100000", "--quiet", "--no-eval")                  # the budget, not the epochs or early stopping, ends this run
     assert r.returncode == 0 and "stopped by the budget" in r.stdout, (r.stdout, r.stderr)
 
 @pytest.mark.parametrize("method", ["riad", "patchcore"])
