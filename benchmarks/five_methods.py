@@ -110,8 +110,7 @@ def rescorings(method, settings, items:list) -> dict:
     for item in items:
         if "=" in item:   # FIELD=VALUE: any setting the method has, parsed and checked as the command line parses it
             name, _, text = item.partition("=")
-            if name in fs and parse_setting(method.Settings, name, text) != getattr(settings, name):
-                out[item] = {name: parse_setting(method.Settings, name, text)}
+            if name in fs and (value := parse_setting(method.Settings, name, text)) != getattr(settings, name): out[item] = {name: value}
             continue
         score, _, weights = item.partition(":")
         if "score" not in fs or score not in (fs["score"].metadata.get("choices") or ()) or (score == settings.score and not weights): continue

@@ -186,10 +186,11 @@ def _pc_detect(model:PatchCoreNet, images:Tensor, s:PatchCoreSettings, *, genera
         if s.search != "exact":   # the image score stays exact: re-search the patches that can hold the maximum
             dist, idx = (t.flatten() for t in exact_maxima(dist.view(b, -1), idx.view(b, -1), q.view(b, -1, q.shape[1]), model.bank))
         patch_map = dist.view(b, 1, *f.shape[-2:])
-        score, arg = patch_map.flatten(1).max(1)
-        if s.top_k > 1: score = patch_map.flatten(1).topk(min(s.top_k, patch_map[0].numel()), 1).values.mean(1)
+        flat = patch_map.flatten(1)                                          # (B,P)
+        score, arg = flat.max(1)
+        if s.top_k > 1: score = flat.topk(min(s.top_k, flat.shape[1]), 1).values.mean(1)
         if s.reweight:
-            rows = arg + torch.arange(b, device=arg.device) * patch_map[0].numel()
+            rows = arg + torch.arange(b, device=arg.device) * flat.shape[1]
             score = reweight(score, q[rows], idx[rows], model.bank)
         amap = upsample_blur(patch_map, (h, w), s.sigma)
     return Detection(amap / (1 + amap), score, images[:, None])   # the map squashed into [0, 1) (monotone), the score a distance
