@@ -47,7 +47,8 @@ csa,patchcore); --merge then puts their rows side by side and combines their sho
 VARIANT@SCORE (no second training): e.g. --rescore perceptual,perceptual:random,msgms scores RIAD's and I3AD's
 inpaintings by the multi-level ImageNet feature distance (and by the same network with random weights), and CSA's by MSGMS.
 An item FIELD=VALUE sets any other detection setting the method has, as the row VARIANT@FIELD=VALUE: e.g. --rescore top_k=10
-scores PatchCore's images by the mean of their 10 largest patch distances, with the same memory bank.
+scores PatchCore's images by the mean of their 10 largest patch distances, with the same memory bank; items joined by +
+set several at once (normalize=position+top_k=10).
 """
 import argparse, json, sys
 from dataclasses import fields
@@ -108,9 +109,11 @@ def rescorings(method, settings, items:list) -> dict:
     fs = {f.name: f for f in fields(method.Settings)}
     out = {}
     for item in items:
-        if "=" in item:   # FIELD=VALUE: any setting the method has, parsed and checked as the command line parses it
-            name, _, text = item.partition("=")
-            if name in fs and (value := parse_setting(method.Settings, name, text)) != getattr(settings, name): out[item] = {name: value}
+        if "=" in item:   # FIELD=VALUE[+FIELD=VALUE...]: settings the method has, parsed and checked as the command line parses them
+            pairs = [part.partition("=")[::2] for part in item.split("+")]
+            if all(name in fs for name, _ in pairs):
+                over = {name: parse_setting(method.Settings, name, text) for name, text in pairs}
+                if any(v != getattr(settings, k) for k, v in over.items()): out[item] = over
             continue
         score, _, weights = item.partition(":")
         if "score" not in fs or score not in (fs["score"].metadata.get("choices") or ()) or (score == settings.score and not weights): continue
@@ -156,7 +159,7 @@ def label(row:str, settings:dict|None=None) -> str:
     if settings and "features" in settings and "feature_weights" in settings:
         name += f" ({settings['feature_weights']} {settings['features']})"
     if not item: return name
-    if "=" in item: return f"{name}, {item.replace('=', ' ')}"
+    if "=" in item: return f"{name}, " + ", ".join(part.replace("=", " ") for part in item.split("+"))
     score, _, weights = item.partition(":")
     return f"{name}, scored by {score}" + (f" ({weights} weights)" if weights else "")
 

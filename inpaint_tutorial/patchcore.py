@@ -15,7 +15,8 @@ from .method import Detection, evaluating, forward_chunked, Settings, SettingsEr
 from .backbones import FEATURE_BACKBONES, FrozenFeatures, feature_backbone, patch_features, upsample_blur, nearest, hnsw_index, nearest_hnsw
 
 # %% auto #0
-__all__ = ['METHOD', 'greedy_coreset', 'PatchCoreNet', 'exact_maxima', 'build_memory_bank', 'reweight', 'PatchCoreSettings']
+__all__ = ['METHOD', 'greedy_coreset', 'PatchCoreNet', 'exact_maxima', 'build_memory_bank', 'position_stats', 'reweight',
+           'PatchCoreSettings', 'standardise']
 
 # %% ../nbs/14_patchcore.ipynb #02f2f243
 def greedy_coreset(x:Tensor, # (N,D) patch features
@@ -49,6 +50,7 @@ class PatchCoreNet(FrozenFeatures):
                  backbone:str="efficientnet_lite0", weights:str="imagenet", taps:list=(8, 16), patch:int=3, dim:int=0,
                  bank_size:int=0, # rows of the memory bank (0 until it is built)
                  feature_id:str="", # the backbone's id the bank was built with (checked when a checkpoint loads)
+                 grid:list=(0, 0), # (h, w) of the patch grid the positional statistics were measured on ((0, 0): none)
                 ):
         super().__init__()
         fb = feature_backbone(backbone, weights, taps)
@@ -58,6 +60,17 @@ class PatchCoreNet(FrozenFeatures):
         self.config = dict(in_ch=in_ch, backbone=backbone, weights=weights, taps=list(fb.taps), patch=patch, dim=dim,
                            bank_size=int(bank_size), feature_id=fb.id)
         self.register_buffer("bank", torch.zeros(int(bank_size), d))
+        if tuple(grid) != (0, 0): self.set_position_stats(torch.zeros(*grid), torch.ones(*grid))
+
+    def set_position_stats(self, mean:Tensor, # (h,w) mean nearest-neighbour distance of held-out normal patches at each grid position
+                           std:Tensor, # (h,w) their standard deviation
+                          ):
+        "Store the positional statistics of `normalize='position'` (buffers, saved in the checkpoint; the grid goes into the config)."
+        for name, t in (("pos_mean", mean), ("pos_std", std)):
+            t = t.to(self.bank.device, torch.float32).contiguous()
+            if name in self._buffers: self._buffers[name] = t
+            else: self.register_buffer(name, t)
+        self.config["grid"] = list(mean.shape)
 
     def set_bank(self, bank:Tensor): # (K,D)
         "Store a new memory bank (its size goes into the config)."
@@ -113,8 +126,9 @@ def build_memory_bank(model:PatchCoreNet, dataset, # normal training images
                       *, coreset:float=0.01, # share of the patches the coreset keeps (1: all of them)
                       proj_dim:int=128, max_mb:int=4096, device="cpu", bs:int=8,
                       selection:str="greedy", # "greedy" (k-centre, Algorithm 1) or "random" (a random subset, the paper's baseline)
+                      norm_images:int=256, # training images whose distances to the bank give the positional statistics (0: none)
                       generator:torch.Generator|None=None) -> PatchCoreNet:
-    "Extract the patch features of every training image, subsample them within the memory budget, select the coreset, store the bank."
+    "Extract the patch features of every training image, subsample them within the memory budget, select the coreset, store the bank, then measure the positional statistics."
     if selection not in ("greedy", "random"): raise ValueError(f"selection must be 'greedy' or 'random', got {selection!r}")
     model = model.to(device).eval()
     loader = DataLoader(dataset, batch_size=bs)
@@ -122,18 +136,47 @@ def build_memory_bank(model:PatchCoreNet, dataset, # normal training images
     f0 = model(x0[:1])
     per_image, d = f0.shape[-2] * f0.shape[-1], f0.shape[1]
     keep = _bank_budget_warning(per_image * len(dataset), d, max_mb)   # estimated before anything is stored
-    rows = []
+    rows, owner, seen = [], [], 0   # owner: the training image each row came from
     for batch in loader:
         f = model((batch.image if hasattr(batch, "image") else batch[0]).to(device))
+        o = torch.arange(seen, seen + len(f)).repeat_interleave(per_image); seen += len(f)
         f = f.permute(0, 2, 3, 1).reshape(-1, d)
-        if keep < 1: f = f[torch.randperm(len(f), generator=generator)[:max(1, int(len(f) * keep))].to(f.device)]
-        rows.append(f.cpu())
-    feats = torch.cat(rows)
+        if keep < 1:
+            pick = torch.randperm(len(f), generator=generator)[:max(1, int(len(f) * keep))]
+            f, o = f[pick.to(f.device)], o[pick]
+        rows.append(f.cpu()); owner.append(o)
+    feats, owner = torch.cat(rows), torch.cat(owner)
     n = len(feats) if coreset >= 1 else max(1, round(coreset * len(feats)))
     if n == len(feats): idx = torch.arange(len(feats))
     elif selection == "random": idx = torch.randperm(len(feats), generator=generator)[:n]
     else: idx = greedy_coreset(feats.to(device), n, proj_dim, generator=generator)
     model.set_bank(feats[idx.cpu()])
+    if norm_images: position_stats(model, dataset, owner[idx.cpu()], norm_images, device=device, generator=generator)
+    return model
+
+@torch.no_grad()
+def position_stats(model:PatchCoreNet, dataset, # the normal training images the bank was built from
+                   bank_owner:Tensor, # (K,) the training image each bank row came from
+                   n:int=256, # how many training images to measure (a seeded random subset; all when fewer)
+                   *, device="cpu", generator:torch.Generator|None=None) -> PatchCoreNet:
+    "Mean and standard deviation, at each grid position, of normal patches' distances to the bank, each image searched without its own rows (leave one image out)."
+    pick = torch.randperm(len(dataset), generator=generator)[:n].sort().values
+    maps = []
+    for i in pick.tolist():
+        s = dataset[i]
+        f = model((s.image if hasattr(s, "image") else s[0])[None].to(device))[0]       # (D,h,w)
+        others = model.bank[bank_owner.to(model.bank.device) != i]
+        if len(others) == 0: continue   # a bank built from this image alone: nothing to measure it against
+        maps.append(nearest(f.flatten(1).T.contiguous(), others)[0].view(f.shape[1:]).cpu())
+    if len(maps) < 2:
+        warnings.warn(f"the memory bank holds rows of {len(bank_owner.unique())} training image(s): too few to measure positional "
+                      "statistics, so normalize=position scores the plain distance (mean 0, standard deviation 1)")
+        model.set_position_stats(torch.zeros(f.shape[1:]), torch.ones(f.shape[1:]))
+        return model
+    maps = torch.stack(maps)
+    std = maps.std(0)
+    floor = max(float(std.mean()) * 1e-3, 1e-6)   # a position where every image has the same distance must not divide by 0
+    model.set_position_stats(maps.mean(0), std.clamp_min(floor))
     return model
 
 # %% ../nbs/14_patchcore.ipynb #0d38142d
@@ -171,11 +214,29 @@ class PatchCoreSettings(Settings):
                           "the nearest bank vector more often", lo=1, hi=4096)
     reweight:bool = setting(False, "reweight the image score by how isolated its nearest bank vector is (eq. 7, b = 9)")
     top_k:int = setting(1, "image score: the mean of the k largest patch distances (1: the largest, the paper's)", lo=1, hi=4096)
+    normalize:str = setting("none", "none (the paper's) or position: each patch distance standardised by the mean and standard "
+                            "deviation of normal patches' distances at its grid position (needs images of the training size)",
+                            choices=("none", "position"))
+    norm_images:int = setting(256, "training images measured, each left out of the bank, for normalize=position's statistics "
+                              "(measured with every bank, so a checkpoint can be scored either way)", lo=2, hi=2**20)
     sigma:float = setting(4.0, "standard deviation of the Gaussian smoothing of the map, in pixels", lo=0.0, hi=64.0)
     def check(self):
         from inpaint_tutorial.backbones import TAPS
         if any(t not in TAPS for t in self.taps): raise SettingsError(f"taps must be strides from {TAPS}, got {self.taps}")
         if self.reweight and self.top_k > 1: raise SettingsError(f"reweight scales the largest patch distance: it needs top_k=1, got {self.top_k}")
+        if self.normalize != "none" and (self.reweight or self.search != "exact"):
+            raise SettingsError("normalize=position needs reweight=False and search=exact (both work on the raw distances' maximum)")
+
+def standardise(patch_map:Tensor, # (B,1,h,w) nearest-neighbour distances
+                model:PatchCoreNet) -> Tensor: # (B,1,h,w) (distance - mean) / std at each grid position
+    "`normalize='position'`: how unusual each patch distance is for its grid position, in standard deviations of normal patches."
+    if "pos_mean" not in model._buffers:
+        raise ValueError("this memory bank has no positional statistics (built with norm_images=0, or by an older version): "
+                         "build it again to score with normalize=position")
+    if tuple(patch_map.shape[-2:]) != tuple(model.pos_mean.shape):
+        raise ValueError(f"normalize=position was measured on a {tuple(model.pos_mean.shape)} patch grid (images of the training "
+                         f"size); these images give {tuple(patch_map.shape[-2:])}: resize them to the training size")
+    return (patch_map - model.pos_mean) / model.pos_std
 
 def _pc_detect(model:PatchCoreNet, images:Tensor, s:PatchCoreSettings, *, generator=None, max_batch=None) -> Detection:
     b, c, h, w = check_images(images).shape
@@ -186,6 +247,7 @@ def _pc_detect(model:PatchCoreNet, images:Tensor, s:PatchCoreSettings, *, genera
         if s.search != "exact":   # the image score stays exact: re-search the patches that can hold the maximum
             dist, idx = (t.flatten() for t in exact_maxima(dist.view(b, -1), idx.view(b, -1), q.view(b, -1, q.shape[1]), model.bank))
         patch_map = dist.view(b, 1, *f.shape[-2:])
+        if s.normalize == "position": patch_map = standardise(patch_map, model)
         flat = patch_map.flatten(1)                                          # (B,P)
         score, arg = flat.max(1)
         if s.top_k > 1: score = flat.topk(min(s.top_k, flat.shape[1]), 1).values.mean(1)
@@ -193,13 +255,14 @@ def _pc_detect(model:PatchCoreNet, images:Tensor, s:PatchCoreSettings, *, genera
             rows = arg + torch.arange(b, device=arg.device) * flat.shape[1]
             score = reweight(score, q[rows], idx[rows], model.bank)
         amap = upsample_blur(patch_map, (h, w), s.sigma)
-    return Detection(amap / (1 + amap), score, images[:, None])   # the map squashed into [0, 1) (monotone), the score a distance
+    squashed = amap / (1 + amap) if s.normalize == "none" else 0.5 + 0.5 * amap / (1 + amap.abs())   # [0, 1) or (0, 1), monotone
+    return Detection(squashed, score, images[:, None])   # the score: a distance, or a standardised one
 
 def _pc_stage(s:PatchCoreSettings) -> Stage:
     def estimate(model, dataset, *, device, bs):
         g = torch.Generator().manual_seed(int(torch.randint(2**62, (1,))))   # from the run's seed (the pipeline seeds torch)
         return build_memory_bank(model, dataset, coreset=s.coreset, proj_dim=s.proj_dim, max_mb=s.max_bank_mb, device=device,
-                                 bs=bs, selection=s.selection, generator=g)
+                                 bs=bs, selection=s.selection, norm_images=s.norm_images, generator=g)
     return Stage("memory_bank", None, estimate=estimate)
 
 METHOD = register_method(Method(
@@ -208,4 +271,5 @@ METHOD = register_method(Method(
     build=lambda s, channels: PatchCoreNet(channels, s.backbone, s.weights, s.taps, s.patch, s.dim),
     stages=lambda s: [_pc_stage(s)], detect=_pc_detect,
     size_rule=lambda s, m: "any size of at least twice the deepest tap's stride",
-    map_range=(0.0, 1.0), score_of="nearest-neighbour distance of the image's patches (max, or the mean of the top_k largest; eq. 7 reweighting optional)"))
+    map_range=(0.0, 1.0), score_of="nearest-neighbour distance of the image's patches (max, or the mean of the top_k largest; eq. 7 reweighting "
+             "or positional standardisation optional)"))

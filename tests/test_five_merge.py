@@ -82,8 +82,13 @@ def test_rescorings_and_labels():
     # FIELD=VALUE: any setting the method has, parsed as the command line parses it; not offered where it changes nothing
     assert fm.rescorings(pc, pc.Settings(), ["top_k=10", "top_k=1", "score=msgms"]) == {"top_k=10": dict(top_k=10)}
     assert fm.rescorings(riad, riad.Settings(), ["top_k=10"]) == {}
+    both = "normalize=position+top_k=10"                                     # several settings at once, joined by +
+    assert fm.rescorings(pc, pc.Settings(), [both]) == {both: dict(normalize="position", top_k=10)}
+    assert fm.rescorings(pc, pc.Settings(), ["top_k=1+normalize=none"]) == {}   # both the defaults: no extra row
+    assert fm.rescorings(riad, riad.Settings(), [both]) == {}                 # RIAD has neither
     with pytest.raises(SettingsError, match="top_k must be"): fm.rescorings(pc, pc.Settings(), ["top_k=0"])
     assert fm.label("patchcore-lite2-32@top_k=10") == fm.LABELS["patchcore-lite2-32"] + ", top_k 10"
+    assert fm.label("patchcore@normalize=position+top_k=10") == fm.LABELS["patchcore"] + ", normalize position, top_k 10"
 
 def test_merge_joins_parts_that_ran_other_methods(tmp_path):
     "Parts that ran the same seeds with disjoint methods become one table; their seed-0 showcase maps are combined."
