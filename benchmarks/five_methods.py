@@ -154,6 +154,7 @@ def save_showcase(path:Path, test_ds, picks, shown:dict) -> None:
 def label(row:str, settings:dict|None=None) -> str:
     """The name a table shows for a variant, or for a variant rescored (VARIANT@SCORE[:WEIGHTS]); a method with a frozen
     feature network in its settings (CSA) gets the network and its weights as the run recorded them."""
+    if "@" in row and row in LABELS: return LABELS[row]   # a rescored row with a name of its own
     variant, _, item = row.partition("@")
     name = LABELS.get(variant, variant)
     if settings and "features" in settings and "feature_weights" in settings:

@@ -26,10 +26,13 @@ VARIANTS |= {"ipad-auto": ("ipad", dict(foreground="auto")), "ipad-full": ("ipad
              "featinpaint-k4": ("featinpaint", dict(cells=(4,))),
              "featinpaint-fast": ("featinpaint", dict(width=64, n=2)),   # a quarter of the net's products per pass, two passes per cell size
              "featinpaint-var": ("featinpaint", dict(variance=True)),   # the net also predicts a log-variance; map = error / variance
+             # and its errors standardised per grid position by validation images' errors (rescore normalize=none: the plain map)
+             "featinpaint-var-pos": ("featinpaint", dict(variance=True, normalize="position")),
              # the larger ImageNet EfficientNet-Lite2 (the lite2 extra) instead of Lite0
              "patchcore-lite2": ("patchcore", dict(backbone="efficientnet_lite2")),
              "featinpaint-lite2": ("featinpaint", dict(backbone="efficientnet_lite2")),
              "featinpaint-var-lite2": ("featinpaint", dict(backbone="efficientnet_lite2", variance=True)),
+             "featinpaint-var-pos-lite2": ("featinpaint", dict(backbone="efficientnet_lite2", variance=True, normalize="position")),
              "patchcore-sub-lite2": ("patchcore", dict(backbone="efficientnet_lite2", max_bank_mb=256, coreset=0.03)),
              # and its last stage too (the stride-32 tap): coarser, more semantic features on the stride-8 grid
              "patchcore-lite2-32": ("patchcore", dict(backbone="efficientnet_lite2", taps=(8, 16, 32))),
@@ -59,4 +62,10 @@ LABELS = {"riad-unet": "RIAD, U-Net", "riad-misf": "RIAD, MISF backbone", "ipad"
           "featinpaint-var-lite2-32": "feature inpainting, learned variance, ImageNet EfficientNet-Lite2, taps 8, 16 and 32",
           "patchcore-sub": "PatchCore, 256 MiB of patches, 3% coreset",
           "featinpaint-fast": "feature inpainting, width 64, n = 2",
-          "featinpaint-var": "feature inpainting, learned variance", "ae-skips": "autoencoder with skip connections"}
+          "featinpaint-var": "feature inpainting, learned variance", "featinpaint-var-pos": "feature inpainting, learned variance, standardised by grid position",
+          "featinpaint-var-pos@normalize=none": "feature inpainting, learned variance (the same nets, not standardised)",
+          "featinpaint-var-pos@top_k=10": "feature inpainting, learned variance, standardised by grid position, top_k 10",
+          "featinpaint-var-pos-lite2": "feature inpainting, learned variance, ImageNet EfficientNet-Lite2, standardised by grid position",
+          "featinpaint-var-pos-lite2@normalize=none": "feature inpainting, learned variance, ImageNet EfficientNet-Lite2 (the same nets, not standardised)",
+          "featinpaint-var-pos-lite2@top_k=10": "feature inpainting, learned variance, ImageNet EfficientNet-Lite2, standardised by grid position, top_k 10",
+          "ae-skips": "autoencoder with skip connections"}

@@ -19,7 +19,7 @@ __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'LITE0_STAGES', 'LITE2_STAGES', 'LIT
            'EfficientNetLite0', 'lite_weights_file', 'lite0_weights_file', 'torchvision_url',
            'torchvision_weights_file', 'read_state', 'BackboneDef', 'load_backbone', 'FeatureBackbone',
            'feature_backbone', 'patch_features', 'gaussian_blur', 'upsample_blur', 'nearest', 'hnsw_index',
-           'nearest_hnsw', 'FrozenFeatures']
+           'nearest_hnsw', 'FrozenFeatures', 'standardise', 'squash']
 
 # %% ../nbs/09a_backbones.ipynb #a5d3e4c2
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
@@ -394,3 +394,36 @@ class FrozenFeatures(nn.Module):
     def _apply(self, fn, *args, **kwargs):
         self.__dict__["backbone"]._apply(fn, *args, **kwargs)
         return super()._apply(fn, *args, **kwargs)
+    def set_position_stats(self, mean:Tensor, # (h,w) mean of normal images' maps at each grid position
+                           std:Tensor, # (h,w) their standard deviation
+                          ):
+        "Store the statistics `standardise` uses (buffers, saved in the checkpoint; the grid goes into the config)."
+        device = next(iter(self.buffers()), mean).device
+        for name, t in (("pos_mean", mean), ("pos_std", std)):
+            t = t.to(device, torch.float32).contiguous()
+            if name in self._buffers: self._buffers[name] = t
+            else: self.register_buffer(name, t)
+        self.config["grid"] = list(mean.shape)
+    def fit_position_stats(self, maps:Tensor, # (N,h,w) maps of N >= 2 normal images on the feature grid
+                          ):
+        "Measure and store the mean and standard deviation of `maps` at each grid position."
+        if len(maps) < 2: raise ValueError(f"positional statistics need the maps of at least 2 normal images, got {len(maps)}")
+        std = maps.std(0)
+        floor = max(float(std.mean()) * 1e-3, 1e-6)   # a position where every image has the same value must not divide by 0
+        self.set_position_stats(maps.mean(0), std.clamp_min(floor))
+
+def standardise(patch_map:Tensor, # (B,1,h,w) a map on the feature grid (distances, errors)
+                model:FrozenFeatures) -> Tensor: # (B,1,h,w) (map - mean) / std at each grid position
+    "`normalize='position'`: how unusual each value is for its grid position, in standard deviations of normal images' values there."
+    if "pos_mean" not in model._buffers:
+        raise ValueError(f"this {type(model).__name__} has no positional statistics (built without normalize=position or with "
+                         "norm_images=0, or saved by an older version): build it again to score with normalize=position")
+    if tuple(patch_map.shape[-2:]) != tuple(model.pos_mean.shape):
+        raise ValueError(f"normalize=position was measured on a {tuple(model.pos_mean.shape)} patch grid (images of the training "
+                         f"size); these images give {tuple(patch_map.shape[-2:])}: resize them to the training size")
+    return (patch_map - model.pos_mean) / model.pos_std
+
+def squash(amap:Tensor, # an anomaly map: non-negative (distances, errors), or signed with `signed` (standardised)
+           signed:bool=False) -> Tensor: # the map in [0, 1) (non-negative) or (0, 1) (signed), monotone
+    "Squash a map into the unit interval for the binned pixel metrics and PNG scaling: e / (1 + e), or 1/2 + z / (2 (1 + |z|)) when signed."
+    return 0.5 + 0.5 * amap / (1 + amap.abs()) if signed else amap / (1 + amap)

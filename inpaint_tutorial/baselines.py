@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
 from torch.utils.data import DataLoader
-from .core import check_images
+from .core import check_images, images_of
 from .losses import mean_filter, riad_loss, msgms_anomaly_map
 from .unet import PRESETS, unet_from_preset
 from .method import Detection, evaluating, forward_chunked, setting, Stage, Method, register_method
@@ -52,7 +52,7 @@ def estimate_pixel_stats(model:PixelStats, dataset, *, device="cpu", bs:int=32) 
     "Accumulate the per-pixel mean and standard deviation of every image of `dataset` (float64 sums)."
     s1 = s2 = None; n = 0
     for batch in DataLoader(dataset, batch_size=bs):
-        x = (batch.image if hasattr(batch, "image") else batch[0]).double()
+        x = images_of(batch).double()
         if tuple(x.shape[-2:]) != tuple(model.mean.shape[-2:]):
             raise ValueError(f"pixelstats was built for {tuple(model.mean.shape[-2:])} images, the training set has {tuple(x.shape[-2:])}")
         s1 = x.sum(0) if s1 is None else s1 + x.sum(0); s2 = (x * x).sum(0) if s2 is None else s2 + (x * x).sum(0); n += len(x)

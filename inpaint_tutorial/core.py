@@ -14,9 +14,9 @@ import matplotlib.pyplot as plt
 from PIL import Image
 
 # %% auto #0
-__all__ = ['DEVICE_ENV', 'default_device', 'make_generator', 'seed_everything', 'child_generator', 'check_images', 'to_display',
-           'show_image', 'show_images', 'overlay', 'show_overlays', 'module_calls', 'network_diagram', 'smooth_images',
-           'fake_mvtec', 'fake_visa']
+__all__ = ['DEVICE_ENV', 'default_device', 'make_generator', 'seed_everything', 'child_generator', 'check_images', 'images_of',
+           'to_display', 'show_image', 'show_images', 'overlay', 'show_overlays', 'module_calls', 'network_diagram',
+           'smooth_images', 'fake_mvtec', 'fake_visa']
 
 # %% ../nbs/00_core.ipynb #7c80ba29
 DEVICE_ENV = "INPAINT_TUTORIAL_DEVICE"
@@ -84,6 +84,12 @@ def check_images(images:torch.Tensor, # the candidate batch
         raise ValueError(f"{name} must be a (B,C,H,W) tensor, got {type(images).__name__} of shape {tuple(getattr(images, 'shape', ()))}")
     if not images.is_floating_point(): raise ValueError(f"{name} must be floating point in [0,1], got {images.dtype}")
     return images
+
+# %% ../nbs/00_core.ipynb #fe6821fb
+def images_of(batch, # a `Sample` or a batch of them, a tuple whose first item is the images, or a tensor
+             ) -> torch.Tensor: # the images: `batch.image`, `batch[0]`, or `batch` itself
+    "The images of whatever a dataset or a `DataLoader` of this package yields."
+    return batch.image if hasattr(batch, "image") else batch[0] if isinstance(batch, (list, tuple)) else batch
 
 # %% ../nbs/00_core.ipynb #3b0f3c46
 def to_display(image, # tensor or array: (C,H,W), (H,W,C) with C in {1,3,4}, or (H,W)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/15_featinpaint.ipynb #379ba480
 from __future__ import annotations
-import hashlib, math
+import hashlib, math, warnings
 from dataclasses import dataclass
 from functools import partial
 import numpy as np
@@ -12,15 +12,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
 from torch.utils.data import DataLoader
-from .core import check_images
+from .core import check_images, images_of
 from .masks import batch_grid_masks
 from .method import Detection, evaluating, forward_chunked, Settings, SettingsError, setting, Stage, Method, register_method
-from .backbones import FEATURE_BACKBONES, TAPS, FrozenFeatures, feature_backbone, patch_features, upsample_blur
+from .backbones import FEATURE_BACKBONES, TAPS, FrozenFeatures, feature_backbone, patch_features, upsample_blur, standardise, squash
 from .inpainting import inpaint, grid_views
 
 # %% auto #0
 __all__ = ['LOG_VAR', 'METHOD', 'FeatureInpainter', 'cached_features', 'feature_statistics', 'prediction_error', 'gaussian_nll',
-           'featinpaint_step', 'feature_error_map', 'FeatureInpaintSettings']
+           'featinpaint_step', 'feature_error_map', 'FeatureInpaintSettings', 'error_statistics']
 
 # %% ../nbs/15_featinpaint.ipynb #384ecfc0
 class FeatureInpainter(FrozenFeatures):
@@ -31,7 +31,8 @@ class FeatureInpainter(FrozenFeatures):
                  width:int=128, # channels of the inpainting net's 3x3 layers
                  dilations:list=(1, 2, 4, 2, 1), # one 3x3 conv per entry, with this dilation
                  variance:bool=False, # also predict a log-variance per position (one more output channel)
-                 feature_id:str=""): # the backbone's id, checked when a checkpoint loads
+                 feature_id:str="", # the backbone's id, checked when a checkpoint loads
+                 grid:list=(0, 0)): # (h, w) of the feature grid the positional statistics were measured on ((0, 0): none)
         super().__init__()
         fb = feature_backbone(backbone, weights, taps)
         self.attach(fb, feature_id)
@@ -43,6 +44,7 @@ class FeatureInpainter(FrozenFeatures):
         layers = [nn.Conv2d(d + 1, width, 1), nn.ReLU(inplace=True)]          # in: features and mask, to the working width
         for r in dilations: layers += [nn.Conv2d(width, width, 3, padding=r, dilation=r), nn.ReLU(inplace=True)]
         self.net = nn.Sequential(*layers, nn.Conv2d(width, d + int(variance), 1))   # out: every feature channel (+ the log-variance)
+        if tuple(grid) != (0, 0): self.set_position_stats(torch.zeros(*grid), torch.ones(*grid))
 
     def raw_features(self, images:Tensor) -> Tensor: # (B,D,h,w) patch features before standardisation
         with torch.no_grad(): return patch_features(self.backbone(images), self.patch).float()
@@ -79,7 +81,7 @@ def feature_statistics(model:FeatureInpainter, dataset, *, device="cpu", bs:int=
     model = model.to(device)
     s1 = s2 = None; n = 0
     for batch in DataLoader(dataset, batch_size=bs):
-        x = (batch.image if hasattr(batch, "image") else batch[0]).to(device)
+        x = images_of(batch).to(device)
         f = cached_features(model, x).double() * model.sigma.double() + model.mu.double()   # raw features (mu = 0, sigma = 1 yet)
         s1 = f.sum((0, 2, 3)) if s1 is None else s1 + f.sum((0, 2, 3))
         s2 = (f * f).sum((0, 2, 3)) if s2 is None else s2 + (f * f).sum((0, 2, 3)); n += f[:, 0].numel()
@@ -151,6 +153,11 @@ class FeatureInpaintSettings(Settings):
                             "error over that variance")
     mode:str = setting("inpaint", "inpaint hidden cells, or a plain feature autoencoder (an ablation: nothing hidden)",
                        choices=("inpaint", "autoencoder"))
+    top_k:int = setting(1, "image score: the mean of the k largest values of the map on the feature grid (1: the largest)", lo=1, hi=4096)
+    normalize:str = setting("none", "none or position: each position's error standardised by the mean and standard deviation of "
+                            "normal validation images' errors there, measured after training (needs images of the training size)",
+                            choices=("none", "position"))
+    norm_images:int = setting(256, "validation images (never trained on) measured for normalize=position's statistics", lo=2, hi=2**20)
     sigma:float = setting(4.0, "standard deviation of the Gaussian smoothing of the map, in pixels", lo=0.0, hi=64.0)
     def check(self):
         if any(t not in TAPS for t in self.taps): raise SettingsError(f"taps must be strides from {TAPS}, got {self.taps}")
@@ -160,8 +167,22 @@ def _fi_detect(model, images, s:FeatureInpaintSettings, *, generator=None, max_b
     h, w = images.shape[-2:]
     with evaluating(model):
         err = feature_error_map(model, images, s.cells, s.n, s.mode, generator=generator, max_batch=max_batch)
+        if s.normalize == "position": err = standardise(err, model)
+        flat = err.flatten(1)
+        score = flat.amax(1) if s.top_k == 1 else flat.topk(min(s.top_k, flat.shape[1]), 1).values.mean(1)
         amap = upsample_blur(err, (h, w), s.sigma)
-    return Detection(amap / (1 + amap), err.flatten(1).amax(1), images[:, None])   # the map squashed into [0, 1), the score the largest error
+    return Detection(squash(amap, s.normalize != "none"), score, images[:, None])   # the map squashed into [0, 1) or (0, 1)
+
+def _fi_stages(s:FeatureInpaintSettings) -> list[Stage]:
+    "The statistics of the features, the inpainting net, and with normalize=position the statistics of its errors on the validation images."
+    stages = [Stage("statistics", None, estimate=feature_statistics),
+              Stage("inpaint", partial(featinpaint_step, cells=s.cells, n=s.n, loss=s.loss, mode=s.mode))]
+    if s.normalize == "position":
+        def estimate(model, dataset, *, device, bs):
+            g = torch.Generator().manual_seed(int(torch.randint(2**62, (1,))))   # from the run's seed (the pipeline seeds torch)
+            return error_statistics(model, dataset, s, device=device, bs=bs, generator=g)
+        stages.append(Stage("positions", None, estimate=estimate, held_out=True))
+    return stages
 
 def _fi_multiple(s, model) -> int: return min(s.taps) * (int(np.lcm.reduce(s.cells)) if s.mode == "inpaint" else 1)
 
@@ -176,8 +197,25 @@ METHOD = register_method(Method(
     "featinpaint", "inpainting in feature space: RIAD's grid masks on frozen pretrained features, a dilated conv net inpaints the hidden cells",
     FeatureInpaintSettings,
     build=lambda s, channels: FeatureInpainter(channels, s.backbone, s.weights, s.taps, s.patch, s.width, s.dilations, s.variance),
-    stages=lambda s: [Stage("statistics", None, estimate=feature_statistics),
-                      Stage("inpaint", partial(featinpaint_step, cells=s.cells, n=s.n, loss=s.loss, mode=s.mode))],
+    stages=_fi_stages,
     detect=_fi_detect, size_multiple=_fi_multiple,
     size_rule=lambda s, m: f"the finest tap's stride {min(s.taps)} times every cell size in {list(s.cells)}", min_size=_fi_min_size,
-    map_range=(0.0, 1.0), score_of="squared feature inpainting error, over the predicted variance with `variance` (max over the feature grid)"))
+    map_range=(0.0, 1.0), score_of="squared feature inpainting error, over the predicted variance with `variance`, standardised per position with "
+             "normalize=position (max, or the mean of the top_k largest, over the feature grid)"))
+
+# %% ../nbs/15_featinpaint.ipynb #7df7bd03
+@torch.no_grad()
+def error_statistics(model:FeatureInpainter, dataset, # normal images the network was not trained on
+                     s:FeatureInpaintSettings, *, device="cpu", bs:int=8, generator:torch.Generator|None=None) -> FeatureInpainter:
+    "`normalize='position'`: mean and standard deviation, at each feature position, of the maps of up to `s.norm_images` normal images (the error, over the variance with `variance`)."
+    pick = torch.randperm(len(dataset), generator=generator)[:s.norm_images].sort().values.tolist()
+    if len(pick) < 2:
+        raise ValueError(f"normalize=position measures normal images the net was not trained on, and {len(pick)} were given: raise val_fraction "
+                         "(2 images at least, a few hundred for steady statistics)")
+    maps = []
+    with evaluating(model):
+        for i in range(0, len(pick), bs):
+            x = torch.stack([images_of(dataset[j]) for j in pick[i:i + bs]]).to(device)
+            maps.append(feature_error_map(model, x, s.cells, s.n, s.mode, generator=generator)[:, 0].cpu())
+    model.fit_position_stats(torch.cat(maps))
+    return model

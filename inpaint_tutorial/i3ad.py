@@ -12,7 +12,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
-from .core import check_images, make_generator
+from .core import check_images, images_of, make_generator
 from .losses import ssim_map, mean_filter, riad_loss
 from .masks import batch_grid_masks
 from .perlin import perlin_masks
@@ -163,7 +163,7 @@ def calibrate(model:I3ADNet, dataset, *, device="cpu", bs:int=16, quantile:float
     model = model.to(device)
     for s in range(0, len(idx), bs):
         items = [dataset[i] for i in idx[s:s + bs]]
-        x = torch.stack([it.image if hasattr(it, "image") else it[0] for it in items]).to(device)
+        x = torch.stack([images_of(it) for it in items]).to(device)
         with evaluating(model):
             r = inpaint(model, x, batch_grid_masks(len(x), tuple(x.shape[-2:]), k0, n, generator=g, device=device)).clamp(0, 1)
         vals.append(ssim_anomaly_map(x, r, window).flatten().cpu().numpy())

@@ -207,6 +207,7 @@ class Stage:
     epochs:float=1.0 # share of the run's epochs
     module:Callable|None=None # model -> the module this stage trains (e.g. a wrapper around the encoder); None: the model
     estimate:Callable|None=None # estimate(module, dataset, *, device, bs): a closed-form fit (statistics, PCA) instead of `step`
+    held_out:bool=False # the estimate gets the validation images (never trained on) instead of the training part
     def __post_init__(self):
         if (self.step is None) == (self.estimate is None): raise ValueError(f"stage {self.name!r} needs exactly one of step and estimate")
 

@@ -10,13 +10,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
 from torch.utils.data import DataLoader
-from .core import check_images
+from .core import check_images, images_of
 from .method import Detection, evaluating, forward_chunked, Settings, SettingsError, setting, Stage, Method, register_method
-from .backbones import FEATURE_BACKBONES, FrozenFeatures, feature_backbone, patch_features, upsample_blur, nearest, hnsw_index, nearest_hnsw
+from .backbones import FEATURE_BACKBONES, FrozenFeatures, feature_backbone, patch_features, upsample_blur, nearest, hnsw_index, nearest_hnsw, standardise, squash
 
 # %% auto #0
 __all__ = ['METHOD', 'greedy_coreset', 'PatchCoreNet', 'exact_maxima', 'build_memory_bank', 'position_stats', 'reweight',
-           'PatchCoreSettings', 'standardise']
+           'PatchCoreSettings']
 
 # %% ../nbs/14_patchcore.ipynb #02f2f243
 def greedy_coreset(x:Tensor, # (N,D) patch features
@@ -61,16 +61,6 @@ class PatchCoreNet(FrozenFeatures):
                            bank_size=int(bank_size), feature_id=fb.id)
         self.register_buffer("bank", torch.zeros(int(bank_size), d))
         if tuple(grid) != (0, 0): self.set_position_stats(torch.zeros(*grid), torch.ones(*grid))
-
-    def set_position_stats(self, mean:Tensor, # (h,w) mean nearest-neighbour distance of held-out normal patches at each grid position
-                           std:Tensor, # (h,w) their standard deviation
-                          ):
-        "Store the positional statistics of `normalize='position'` (buffers, saved in the checkpoint; the grid goes into the config)."
-        for name, t in (("pos_mean", mean), ("pos_std", std)):
-            t = t.to(self.bank.device, torch.float32).contiguous()
-            if name in self._buffers: self._buffers[name] = t
-            else: self.register_buffer(name, t)
-        self.config["grid"] = list(mean.shape)
 
     def set_bank(self, bank:Tensor): # (K,D)
         "Store a new memory bank (its size goes into the config)."
@@ -132,13 +122,13 @@ def build_memory_bank(model:PatchCoreNet, dataset, # normal training images
     if selection not in ("greedy", "random"): raise ValueError(f"selection must be 'greedy' or 'random', got {selection!r}")
     model = model.to(device).eval()
     loader = DataLoader(dataset, batch_size=bs)
-    first = next(iter(loader)); x0 = (first.image if hasattr(first, "image") else first[0]).to(device)
+    first = next(iter(loader)); x0 = images_of(first).to(device)
     f0 = model(x0[:1])
     per_image, d = f0.shape[-2] * f0.shape[-1], f0.shape[1]
     keep = _bank_budget_warning(per_image * len(dataset), d, max_mb)   # estimated before anything is stored
     rows, owner, seen = [], [], 0   # owner: the training image each row came from
     for batch in loader:
-        f = model((batch.image if hasattr(batch, "image") else batch[0]).to(device))
+        f = model(images_of(batch).to(device))
         o = torch.arange(seen, seen + len(f)).repeat_interleave(per_image); seen += len(f)
         f = f.permute(0, 2, 3, 1).reshape(-1, d)
         if keep < 1:
@@ -164,7 +154,7 @@ def position_stats(model:PatchCoreNet, dataset, # the normal training images the
     maps = []
     for i in pick.tolist():
         s = dataset[i]
-        f = model((s.image if hasattr(s, "image") else s[0])[None].to(device))[0]       # (D,h,w)
+        f = model(images_of(s)[None].to(device))[0]       # (D,h,w)
         others = model.bank[bank_owner.to(model.bank.device) != i]
         if len(others) == 0: continue   # a bank built from this image alone: nothing to measure it against
         maps.append(nearest(f.flatten(1).T.contiguous(), others)[0].view(f.shape[1:]).cpu())
@@ -173,10 +163,7 @@ def position_stats(model:PatchCoreNet, dataset, # the normal training images the
                       "statistics, so normalize=position scores the plain distance (mean 0, standard deviation 1)")
         model.set_position_stats(torch.zeros(f.shape[1:]), torch.ones(f.shape[1:]))
         return model
-    maps = torch.stack(maps)
-    std = maps.std(0)
-    floor = max(float(std.mean()) * 1e-3, 1e-6)   # a position where every image has the same distance must not divide by 0
-    model.set_position_stats(maps.mean(0), std.clamp_min(floor))
+    model.fit_position_stats(torch.stack(maps))
     return model
 
 # %% ../nbs/14_patchcore.ipynb #0d38142d
@@ -227,17 +214,6 @@ class PatchCoreSettings(Settings):
         if self.normalize != "none" and (self.reweight or self.search != "exact"):
             raise SettingsError("normalize=position needs reweight=False and search=exact (both work on the raw distances' maximum)")
 
-def standardise(patch_map:Tensor, # (B,1,h,w) nearest-neighbour distances
-                model:PatchCoreNet) -> Tensor: # (B,1,h,w) (distance - mean) / std at each grid position
-    "`normalize='position'`: how unusual each patch distance is for its grid position, in standard deviations of normal patches."
-    if "pos_mean" not in model._buffers:
-        raise ValueError("this memory bank has no positional statistics (built with norm_images=0, or by an older version): "
-                         "build it again to score with normalize=position")
-    if tuple(patch_map.shape[-2:]) != tuple(model.pos_mean.shape):
-        raise ValueError(f"normalize=position was measured on a {tuple(model.pos_mean.shape)} patch grid (images of the training "
-                         f"size); these images give {tuple(patch_map.shape[-2:])}: resize them to the training size")
-    return (patch_map - model.pos_mean) / model.pos_std
-
 def _pc_detect(model:PatchCoreNet, images:Tensor, s:PatchCoreSettings, *, generator=None, max_batch=None) -> Detection:
     b, c, h, w = check_images(images).shape
     with evaluating(model):
@@ -255,8 +231,7 @@ def _pc_detect(model:PatchCoreNet, images:Tensor, s:PatchCoreSettings, *, genera
             rows = arg + torch.arange(b, device=arg.device) * flat.shape[1]
             score = reweight(score, q[rows], idx[rows], model.bank)
         amap = upsample_blur(patch_map, (h, w), s.sigma)
-    squashed = amap / (1 + amap) if s.normalize == "none" else 0.5 + 0.5 * amap / (1 + amap.abs())   # [0, 1) or (0, 1), monotone
-    return Detection(squashed, score, images[:, None])   # the score: a distance, or a standardised one
+    return Detection(squash(amap, s.normalize != "none"), score, images[:, None])   # the score: a distance, or a standardised one
 
 def _pc_stage(s:PatchCoreSettings) -> Stage:
     def estimate(model, dataset, *, device, bs):

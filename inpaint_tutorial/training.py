@@ -4,7 +4,7 @@
 
 # %% ../nbs/05a_training.ipynb #c1425fe8
 from __future__ import annotations
-import copy, json, math, os, shutil, time, uuid
+import copy, json, math, os, shutil, time, uuid, warnings
 from functools import partial
 from pathlib import Path
 from dataclasses import dataclass, field
@@ -16,7 +16,7 @@ from torch.utils.data import DataLoader, Dataset, Subset
 from safetensors.torch import save_file, load_file
 from safetensors import safe_open
 from tqdm.auto import tqdm
-from .core import default_device, make_generator
+from .core import default_device, images_of, make_generator
 from .method import MODEL_REGISTRY, Method, Settings, setting, model_config, build_model, method_from_config
 
 _all_ = ["MODEL_REGISTRY", "model_config", "build_model"]   # moved to 04a_method; importable from here for one more release
@@ -201,8 +201,6 @@ def epoch_indices(n:int, # dataset length
 class NonFiniteLossError(FloatingPointError):
     "The training loss became NaN or infinite."
 
-def _images(batch) -> Tensor:
-    return batch.image if hasattr(batch, "image") else batch[0] if isinstance(batch, (list, tuple)) else batch
 
 def native_bf16_cpu() -> bool:
     "Whether this CPU computes in bfloat16 natively (AVX-512 BF16 or AMX), where bfloat16 autocast pays."
@@ -223,7 +221,7 @@ def run_step_factory(net, device, amp:bool, amp_dtype, step:Callable) -> Callabl
 def _epoch_estimate(model, train_ds, train_idx, val_idx, step, bs, device, mem, amp, amp_dtype) -> float:
     "Seconds one epoch would take: a forward + backward on a copy of the model (the faster of two), times the epoch's batches (validation at a third)."
     probe = copy.deepcopy(model).train()            # the model itself (its BatchNorm statistics) is left untouched
-    x = torch.stack([_images(train_ds[i]) for i in train_idx[:bs]]).to(device, memory_format=mem)
+    x = torch.stack([images_of(train_ds[i]) for i in train_idx[:bs]]).to(device, memory_format=mem)
     run = run_step_factory(probe, device, amp, amp_dtype, step)
     sync = (lambda: torch.cuda.synchronize(device)) if device.type == "cuda" else (lambda: None)   # GPU work is asynchronous
     times = []
@@ -361,7 +359,7 @@ def _train_epoch(batches, # an iterable of batches (a DataLoader, or a tqdm bar 
     tick = time.perf_counter()
     for i, batch in enumerate(batches):
         if max_steps is not None and i >= max_steps: break
-        x = _images(batch).to(r.device, memory_format=r.mem, non_blocking=True)
+        x = images_of(batch).to(r.device, memory_format=r.mem, non_blocking=True)
         if augment is not None: x = augment(x, gen).contiguous(memory_format=r.mem)
         tock = time.perf_counter(); spent["data"] += tock - tick
         loss = run_step(x, gen)
@@ -385,7 +383,7 @@ def _val_loss(model:nn.Module, run_step:Callable, batches, r:_Setup, seed:int) -
     model.eval(); tot, cnt, g = 0.0, 0, make_generator(seed + 1)
     with torch.no_grad():
         for batch in batches:
-            x = _images(batch).to(r.device, memory_format=r.mem)
+            x = images_of(batch).to(r.device, memory_format=r.mem)
             tot += run_step(x, g).item() * len(x); cnt += len(x)
     return tot / cnt
 
@@ -594,7 +592,10 @@ def fit_method(method:Method, # the method whose stages to run
         module = st.module(model) if st.module is not None else model
         if st.estimate is not None:   # closed form: one pass over the training set, no epochs, nothing to resume
             t0 = time.perf_counter()
-            part = Subset(train_ds, split_train_val(len(train_ds), t.val_fraction, t.seed)[0]) if t.val_fraction > 0 else train_ds
+            part = Subset(train_ds, split_train_val(len(train_ds), t.val_fraction, t.seed)[int(st.held_out)]) if t.val_fraction > 0 else train_ds
+            if st.held_out and t.val_fraction == 0:
+                warnings.warn(f"stage {st.name!r} measures held-out normal images, but val_fraction=0 holds none out: it measures the "
+                              "training images, which the network has seen (raise val_fraction to keep some unseen)")
             st.estimate(module, part, device=default_device(device), bs=t.bs)   # validation images stay unseen, as in gradient stages
             hists[st.name] = dict(epochs=[], best_epoch=None, best_val_loss=None, stopped_early=False, finished=True,
                                   closed_form=True, seconds=round(time.perf_counter() - t0, 3))

@@ -89,6 +89,8 @@ def test_rescorings_and_labels():
     with pytest.raises(SettingsError, match="top_k must be"): fm.rescorings(pc, pc.Settings(), ["top_k=0"])
     assert fm.label("patchcore-lite2-32@top_k=10") == fm.LABELS["patchcore-lite2-32"] + ", top_k 10"
     assert fm.label("patchcore@normalize=position+top_k=10") == fm.LABELS["patchcore"] + ", normalize position, top_k 10"
+    assert fm.label("featinpaint-var-pos@normalize=none") == fm.LABELS["featinpaint-var-pos@normalize=none"]   # a name of its own
+    assert fm.label("featinpaint-var-pos@sigma=2") == fm.LABELS["featinpaint-var-pos"] + ", sigma 2"
 
 def test_merge_joins_parts_that_ran_other_methods(tmp_path):
     "Parts that ran the same seeds with disjoint methods become one table; their seed-0 showcase maps are combined."
@@ -122,6 +124,7 @@ def test_every_variant_has_valid_settings_and_a_label():
         s = get_method(method).Settings(**overrides)                     # checked when made: a bad override raises here
         assert all(getattr(s, k) == (tuple(v) if isinstance(v, list) else v) for k, v in overrides.items()), name
         assert name in fm.LABELS, f"variant {name} has no label"
+    assert all(row.partition("@")[0] in fm.VARIANTS for row in fm.LABELS)   # a rescored row's own name belongs to a variant
 
 def test_seeds_are_a_field_of_the_result_file(tmp_path):
     "New result files carry `seeds`; merging reads it first (the title's seeds are the fallback for older files) and writes it."
