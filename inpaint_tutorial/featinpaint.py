@@ -4,7 +4,7 @@
 
 # %% ../nbs/15_featinpaint.ipynb #379ba480
 from __future__ import annotations
-import hashlib, math, warnings
+import hashlib, math
 from dataclasses import dataclass
 from functools import partial
 import numpy as np
