@@ -80,9 +80,11 @@ def cmd_train(args) -> int:
     r = pipeline.train(method, settings_from_args(method, args), args.dataset, size=args.size, out=args.out, run=_run(args),
                        device=args.device, resume=args.resume, evaluate_test=not args.no_eval, progress=not args.quiet)
     if dist_info()[0] != 0: return 0          # under torchrun only rank 0 reports
-    h = r["history"]
-    if h.get("stopped_by_budget"): print(f"stopped by the budget of {r['run'].max_minutes:g} min after {len(h['epochs'])} epochs of the last stage")
-    print(f"trained {method.name} on {args.dataset}: best epoch {h['best_epoch']}, checkpoint {(Path(args.out) / 'best').resolve()}")
+    h = r["history"]   # the last stage's; a closed-form stage may follow the last one trained by gradient
+    g = next((x for x in (h, *reversed(list(h.get("stages", {}).values()))) if x.get("epochs")), None)
+    if g and g.get("stopped_by_budget"): print(f"stopped by the budget of {r['run'].max_minutes:g} min after {len(g['epochs'])} epochs of the last trained stage")
+    done = f"best epoch {g['best_epoch']}" if g else "closed form, no epochs"
+    print(f"trained {method.name} on {args.dataset}: {done}, checkpoint {(Path(args.out) / 'best').resolve()}")
     if r["metrics"] is not None: _print_metrics(r["metrics"])
     return 0
 

@@ -370,8 +370,13 @@ def _calibrate_run(method, settings, model, train_ds, run:TrainSettings, out:Pat
         print(f"note: not calibrated: {len(val)} normal validation images, {MIN_CALIBRATION} needed (raise val_fraction, or run "
               "inpaint-tutorial calibrate on a folder of good images)", file=sys.stderr)
         return None
+    reused = [st.name for st in method.stages(settings) if st.held_out]   # stages that measured the validation images too
+    if reused:
+        print(f"note: the {len(val)} validation images also gave the {', '.join(reused)} statistics, so the threshold's false-positive "
+              "rate is optimistic (the fewer the images, the more); for verdicts, run inpaint-tutorial calibrate on other good images",
+              file=sys.stderr)
     cal = calibrate(method, settings, model, Subset(train_ds, val), fpr=run.fpr, device=device, seed=run.seed,
-                    source=f"{len(val)} normal validation images of {dataset}")
+                    source=f"{len(val)} normal validation images of {dataset}" + (f" (also measured by the {', '.join(reused)} stage)" if reused else ""))
     save_calibration(out / "best", cal)
     return cal
 

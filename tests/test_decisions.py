@@ -64,3 +64,14 @@ def test_recalibrate_and_override(calibrated, tmp_path):
     assert r.returncode == 0 and json.loads((ck / "calibration.json").read_text())["n_images"] == 60, r.stderr
     r = run("predict", cat / "test" / "good", "--checkpoint", ck, "--out", tmp_path / "p2", "--threshold", "-1")
     assert {x["verdict"] for x in csv.DictReader(open(tmp_path / "p2" / "scores.csv"))} == {"defective"}   # a given threshold wins
+
+def test_a_threshold_from_images_a_stage_measured_is_flagged(tmp_path):
+    "Feature inpainting with normalize=position measures the validation images after training; the calibration on the same images says so, and the report names the trained stage's best epoch."
+    cat = fake_mvtec(tmp_path, "w", size=64, n_train=60, defects={"scratch": 3})
+    r = run("train", "--dataset", f"mvtec:{cat}", "--method", "featinpaint", "--width", "16", "--normalize", "position", "--size", "64",
+            "--epochs", "1", "--out", tmp_path / "run", "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert "also gave the positions statistics" in r.stderr and "inpaint-tutorial calibrate" in r.stderr
+    cal = json.loads((tmp_path / "run" / "best" / "calibration.json").read_text())
+    assert cal["n_images"] == 12 and "also measured by the positions stage" in cal["source"]
+    assert "best epoch 1," in r.stdout
