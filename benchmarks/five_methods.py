@@ -49,6 +49,10 @@ inpaintings by the multi-level ImageNet feature distance (and by the same networ
 An item FIELD=VALUE sets any other detection setting the method has, as the row VARIANT@FIELD=VALUE: e.g. --rescore top_k=10
 scores PatchCore's images by the mean of their 10 largest patch distances, with the same memory bank; items joined by +
 set several at once (normalize=position+top_k=10).
+
+--ensemble ROW/ROW[/ROW] also scores, for every seed, the mean of these rows' maps (`pipeline.ensemble`: rows whose maps are
+standardised by grid position, e.g. patchcore-lite2@normalize=position/featinpaint-var-pos-lite2), as the row ROW/ROW,
+with the members' training minutes and epochs added up; several ensembles are separated by commas.
 """
 import argparse, json, sys
 from dataclasses import fields
@@ -60,7 +64,7 @@ from inpaint_tutorial.training import AUGMENTS
 from inpaint_tutorial.data import make_generator
 from inpaint_tutorial.method import get_method, parse_setting
 from summary import (method_and_seed_lists, summarized_rows, print_table, write_results, machine_line, ball_screw_spec,
-                     protocol, train_and_score, rescored, merge_parts, markdown_table as summary_table)
+                     protocol, train_and_score, rescored, ensembled, merge_parts, markdown_table as summary_table)
 from variants import VARIANTS, DEFAULT_METHODS, LABELS
 
 KEYS = ("image_auroc", "pixel_auroc", "aupro", "f1_max", "f1_trivial", "cal_fpr", "cal_recall", "train_min", "epochs", "infer_ms")
@@ -82,6 +86,8 @@ def parse_args(argv=None):
     p.add_argument("--rescore", default="", help="comma-separated SCORE, SCORE:WEIGHTS or FIELD=VALUE: evaluate every trained model again with its "
                    "`score` setting set to SCORE (and `score_weights` to WEIGHTS), or its setting FIELD set to VALUE, where the method offers it, "
                    "as the row VARIANT@ITEM; e.g. perceptual,perceptual:random,msgms or top_k=10")
+    p.add_argument("--ensemble", default="", help="comma-separated ROW/ROW[/ROW]: also score the mean of these rows' maps (rows of "
+                   "--methods or their --rescore rows, standardised by grid position), as the row ROW/ROW")
     p.add_argument("--out", default=None, help="results file (default benchmarks/results/five_<dataset>.json)")
     p.add_argument("--table", default=None, metavar="RESULTS", help="print the markdown table of a result file and exit")
     p.add_argument("--merge", default=None, metavar="RESULTS,RESULTS", help="merge result files of the same comparison run with other seeds into --out and exit")
@@ -90,6 +96,10 @@ def parse_args(argv=None):
     a = p.parse_args(argv)
     if a.merge and not a.out: p.error("--merge needs --out")
     method_and_seed_lists(p, a, VARIANTS)
+    a.ensemble = [spec.split("/") for spec in a.ensemble.split(",") if spec]
+    for members in a.ensemble:
+        if len(members) < 2: p.error(f"--ensemble {'/'.join(members)}: an ensemble needs at least two rows, ROW/ROW")
+        if bad := [m for m in members if m.partition("@")[0] not in a.methods]: p.error(f"--ensemble: rows {bad} are not of --methods {a.methods}")
     return a
 
 def spec_and_size(a):
@@ -121,22 +131,29 @@ def rescorings(method, settings, items:list) -> dict:
         out[item] = dict(score=score) | (dict(score_weights=weights) if weights else {})
     return out
 
-def run_one(a, variant:str, seed:int, spec:str, size, picks) -> tuple[dict, dict]:
-    "Train and evaluate one variant for one seed (and evaluate it again per --rescore item): rows and showcase maps by row name."
+def run_one(a, variant:str, seed:int, spec:str, size, picks, keep=()) -> tuple[dict, dict, dict, object]:
+    """Train and evaluate one variant for one seed (and evaluate it again per --rescore item): rows and showcase maps by row
+    name, the rows named in `keep` as `pipeline.Loaded` (for --ensemble), and the test split."""
     name, extra = VARIANTS[variant]
     method = get_method(name)
     row, r, test_ds = train_and_score(method, method.Settings(**extra), spec, size, protocol(a, val_fraction=0.2, seed=seed))
-    rows, shown = {variant: row}, {}
+    rows = {variant: row}
     setups = {variant: r["settings"]}
     for item, over in rescorings(method, r["settings"], [x for x in a.rescore.split(",") if x]).items():
         rows[f"{variant}@{item}"] = rescored(method, r, test_ds, row, over, seed)
         setups[f"{variant}@{item}"] = r["settings"].from_dict({**r["settings"].to_dict(), **over})
-    if picks is not None:
-        images = torch.stack([test_ds[i].image for i in picks])
-        for k, s in setups.items():
-            with torch.no_grad(): det = method.detect(r["model"].eval(), images, s, generator=make_generator(seed))
-            shown[k] = dict(maps=det.anomaly_map.float().numpy(), scores=det.score.float().numpy())
-    return rows, shown
+    config = dict(size=size, channels=r["channels"], dataset=spec)
+    kept = {k: pipeline.Loaded(method, s, r["model"], config) for k, s in setups.items() if k in keep}
+    shown = showcase_maps(test_ds, picks, {k: (method, s, r["model"]) for k, s in setups.items()}, seed) if picks is not None else {}
+    return rows, shown, kept, test_ds
+
+def showcase_maps(test_ds, picks, detectors:dict, seed:int) -> dict:
+    "Row name -> the maps and scores of the showcase images, for each (method, settings, model) of `detectors`."
+    images, shown = torch.stack([test_ds[i].image for i in picks]), {}
+    for k, (method, s, model) in detectors.items():
+        with torch.no_grad(): det = method.detect(model.eval(), images, s, generator=make_generator(seed))
+        shown[k] = dict(maps=det.anomaly_map.float().numpy(), scores=det.score.float().numpy())
+    return shown
 
 def save_showcase(path:Path, test_ds, picks, shown:dict) -> None:
     "The showcase images, masks and every method's maps (uint8, scaled per method over the images shown) and scores."
@@ -154,7 +171,8 @@ def save_showcase(path:Path, test_ds, picks, shown:dict) -> None:
 def label(row:str, settings:dict|None=None) -> str:
     """The name a table shows for a variant, or for a variant rescored (VARIANT@SCORE[:WEIGHTS]); a method with a frozen
     feature network in its settings (CSA) gets the network and its weights as the run recorded them."""
-    if "@" in row and row in LABELS: return LABELS[row]   # a rescored row with a name of its own
+    if ("@" in row or "/" in row) and row in LABELS: return LABELS[row]   # a rescored row or an ensemble with a name of its own
+    if "/" in row: return "mean of the maps of " + " and ".join(label(m) for m in row.split("/"))
     variant, _, item = row.partition("@")
     name = LABELS.get(variant, variant)
     if settings and "features" in settings and "feature_weights" in settings:
@@ -196,16 +214,33 @@ def main(argv=None):
         write_results(out, "five_methods.py", argv, title=title, seeds=list(a.seeds), machine=machine, size=[h, w], budget_min=a.budget, picks=picks,
                       complete=complete, rows=rows())
         if shown: save_showcase(out.with_name(out.stem + "_maps.npz"), test0, picks, shown)
+    keep = {m for members in a.ensemble for m in members}
+    kept, tests = {}, {}   # (row, seed) -> pipeline.Loaded of the rows --ensemble averages; seed -> test split
+    def record(name, seed, r):
+        runs.setdefault(name, []).append(r)
+        if "error" not in r: print(f"{name:10s} seed {seed}: " + "  ".join(f"{k} {r[k]:.4f}" for k in KEYS if k in r), flush=True)
     for variant in a.methods:
         runs[variant] = []
         for seed in a.seeds:
-            try: rs, maps = run_one(a, variant, seed, spec, size, picks if seed == 0 else None)
+            try: rs, maps, loaded, tests[seed] = run_one(a, variant, seed, spec, size, picks if seed == 0 else None, keep)
             except ValueError as e:   # e.g. a budget too short for one epoch: recorded, not hidden
                 print(f"{variant:10s} seed {seed}: refused: {e}", flush=True); runs[variant].append(dict(error=str(e))); continue
-            for name, r in rs.items():
-                runs.setdefault(name, []).append(r)
-                print(f"{name:10s} seed {seed}: " + "  ".join(f"{k} {r[k]:.4f}" for k in KEYS if k in r), flush=True)
+            for name, r in rs.items(): record(name, seed, r)
+            kept |= {(k, seed): v for k, v in loaded.items()}
             shown |= maps
+            save(complete=False)
+    for members in a.ensemble:
+        name = "/".join(members)
+        for seed in a.seeds:
+            if any((m, seed) not in kept for m in members):
+                missing = [m for m in members if (m, seed) not in kept]
+                record(name, seed, dict(error=f"seed {seed}: no row {missing} to average (refused, or not a row of this run)")); continue
+            rows_of = [next(r for r in runs[m] if r.get("seed") == seed) for m in members]
+            try: record(name, seed, ensembled([kept[m, seed] for m in members], rows_of, tests[seed], seed))
+            except ValueError as e: print(f"{name} seed {seed}: refused: {e}", flush=True); record(name, seed, dict(error=str(e))); continue
+            if seed == 0 and picks is not None:
+                ens = pipeline.ensemble([kept[m, seed] for m in members])
+                shown |= showcase_maps(tests[seed], picks, {name: (ens.method, ens.settings, ens.model)}, seed)
             save(complete=False)
     print_table(rows(), KEYS)
     save(complete=True)

@@ -44,12 +44,16 @@ def train_and_score(method, settings, spec:str, size, run:TrainSettings, device:
     row = dict(train_min=train_min, epochs=sum(stage_epochs.values()), stage_epochs=stage_epochs, best_epoch=hist["best_epoch"],
                stopped_by_budget=hist.get("stopped_by_budget"), n_train=r["n_train"], seed=run.seed, settings=r["settings"].to_dict())
     if res is not None:
-        p = res["n_anomalous"] / res["n_test"]
-        row = dict(image_auroc=res["image_auroc"], f1_max=res["f1_max"], f1_trivial=2 * p / (1 + p), **row, infer_ms=1000 * res["seconds_per_image"],
-                   n_test=res["n_test"])
-        if res.get("pixel_auroc") is not None: row.update(pixel_auroc=res["pixel_auroc"], aupro=res["aupro"])
+        row = dict(row, **metric_fields(res))
         if c := res.get("calibrated"): row.update(cal_fpr=c["fpr"], cal_recall=c["recall"], cal_threshold=c["threshold"])   # the validation threshold's verdicts
     return row, r, test_ds
+
+def metric_fields(res:dict) -> dict:
+    "A row's scores from `pipeline.evaluate`'s metrics: image AUROC, F1-max and the flag-all F1, pixel AUROC and AUPRO where there are masks, ms per image."
+    p = res["n_anomalous"] / res["n_test"]
+    out = dict(image_auroc=res["image_auroc"], f1_max=res["f1_max"], f1_trivial=2 * p / (1 + p), infer_ms=1000 * res["seconds_per_image"], n_test=res["n_test"])
+    if res.get("pixel_auroc") is not None: out.update(pixel_auroc=res["pixel_auroc"], aupro=res["aupro"])
+    return out
 
 def rescored(method, r:dict, test_ds, row:dict, overrides:dict, seed:int, device:str="cpu") -> dict:
     """The model `train_and_score` trained, evaluated again with other detection settings (e.g. `score="perceptual"`): a row
@@ -58,10 +62,16 @@ def rescored(method, r:dict, test_ds, row:dict, overrides:dict, seed:int, device
     with tempfile.TemporaryDirectory() as tmp:
         res = pipeline.evaluate(method, s, r["model"], test_ds, Path(tmp) / "eval", device=device, seed=seed)
     kept = {k: v for k, v in row.items() if not k.startswith("cal_")}   # the calibration was of the trained score, not of this one
-    out = dict(kept, image_auroc=res["image_auroc"], f1_max=res["f1_max"], infer_ms=1000 * res["seconds_per_image"],
-               settings=s.to_dict(), rescored=overrides)
-    if res.get("pixel_auroc") is not None: out.update(pixel_auroc=res["pixel_auroc"], aupro=res["aupro"])
-    return out
+    return dict(kept, **metric_fields(res), settings=s.to_dict(), rescored=overrides)
+
+def ensembled(members:list, rows:list, test_ds, seed:int, top_k:int=1, device:str="cpu") -> dict:
+    """`pipeline.ensemble` of trained runs (`pipeline.Loaded`), evaluated on `test_ds`: a row with its scores, the members'
+    training minutes and epochs added up, and the members' row settings; no validation threshold (none was calibrated)."""
+    ens = pipeline.ensemble(members, top_k=top_k)
+    with tempfile.TemporaryDirectory() as tmp:
+        res = pipeline.evaluate(ens.method, ens.settings, ens.model, test_ds, Path(tmp) / "eval", device=device, seed=seed)
+    return dict(metric_fields(res), train_min=sum(r["train_min"] for r in rows), epochs=sum(r["epochs"] for r in rows), seed=seed,
+                settings=ens.settings.to_dict(), members=[r["settings"] for r in rows])
 
 def method_and_seed_lists(p, a, variants) -> None:
     "Turn the comma-separated --methods and --seeds of `a` into lists, refusing a method that is not in `variants`."

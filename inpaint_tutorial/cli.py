@@ -89,7 +89,7 @@ def cmd_train(args) -> int:
     return 0
 
 def cmd_evaluate(args) -> int:
-    "Evaluate a checkpoint on a dataset's test split."
+    "Evaluate a checkpoint (or several, their maps averaged) on a dataset's test split."
     res = pipeline.evaluate_checkpoint(args.checkpoint, args.dataset, out=args.out, size=args.size, method=args.method,
                                        device=args.device, seed=_run(args).seed, bs=_run(args).bs, score=args.score)
     _print_metrics(res)
@@ -98,7 +98,7 @@ def cmd_evaluate(args) -> int:
 
 def cmd_predict(args) -> int:
     "Scores, verdicts, maps and defect masks at each input's size (CSV, PNG, JSON summary) for images or folder trees."
-    rows = pipeline.predict(pipeline.load(args.checkpoint, method=args.method), args.inputs, args.out, device=args.device, seed=_run(args).seed,
+    rows = pipeline.predict(pipeline.load_runs(args.checkpoint, method=args.method), args.inputs, args.out, device=args.device, seed=_run(args).seed,
                             bs=_run(args).bs, threshold=args.threshold, pixel_threshold=args.pixel_threshold, overlay=args.overlay,
                             strict=args.strict, progress=not args.quiet, num_workers=args.workers)
     n = {v: sum(r[2] == v for r in rows) for v in ("defective", "good", "error")}
@@ -147,8 +147,10 @@ def image_size(value:str) -> int|tuple[int, int]:
         raise argparse.ArgumentTypeError(f"expected N or WIDTHxHEIGHT with every side in [16, 4096], got {value!r}")
     return nums[0] if len(nums) == 1 else (nums[1], nums[0])
 
-def _checkpoint(p):
-    p.add_argument("--checkpoint", required=True, help="a checkpoint folder, or a training output folder (uses its best/)")
+def _checkpoint(p, several:bool=False):
+    if several: p.add_argument("--checkpoint", required=True, action="append", help="a checkpoint folder, or a training output folder (uses its "
+                               "best/); repeated: the mean of the runs' maps, for runs standardised by grid position (normalize=position)")
+    else: p.add_argument("--checkpoint", required=True, help="a checkpoint folder, or a training output folder (uses its best/)")
     p.add_argument("--method", default=None, help="refuse a checkpoint of another method")
 
 def _common(p, size:int|None=64, out:str="runs/riad", size_help:str|None=None, run:dict|None=None, quiet:bool=False):
@@ -180,12 +182,12 @@ def build_parser(method:str="riad", # the method whose settings flags `train` ge
     _common(t, run={})
     add_settings_flags(t, get_method(method)); t.set_defaults(func=cmd_train)
     e = sub.add_parser("evaluate", help="evaluate a checkpoint on a dataset's test split")
-    _checkpoint(e); e.add_argument("--dataset", default=None, help="dataset spec (default: the one the checkpoint was trained on)")
+    _checkpoint(e, several=True); e.add_argument("--dataset", default=None, help="dataset spec (default: the one the checkpoint was trained on)")
     e.add_argument("--score", default=None, help="score with this `score` setting instead of the checkpoint's (riad: msgms or perceptual; "
                                                  "i3ad: ssim or perceptual; csa: perceptual, barlow, msgms or ssim)")
     _common(e, size=None, out="runs/eval", size_help="image size, N or WIDTHxHEIGHT (default: the checkpoint's)"); e.set_defaults(func=cmd_evaluate)
     r = sub.add_parser("predict", help="scores, verdicts, maps and defect masks at each input's size, for images or folder trees")
-    r.add_argument("inputs", nargs="+", help="image files and/or folders (searched recursively)"); _checkpoint(r)
+    r.add_argument("inputs", nargs="+", help="image files and/or folders (searched recursively)"); _checkpoint(r, several=True)
     r.add_argument("--threshold", type=float, default=None, help="image-score threshold (default: the checkpoint's calibration)")
     r.add_argument("--pixel-threshold", type=float, default=None, help="pixel threshold of the defect masks (default: the calibration's)")
     r.add_argument("--overlay", action="store_true", help="also write each map over its photograph (overlays/)")

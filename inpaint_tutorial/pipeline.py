@@ -6,6 +6,7 @@
 from __future__ import annotations
 import csv, hashlib, json, math, os, shutil, socket, sys, time, uuid, warnings
 from contextlib import nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple, Sequence
 import numpy as np
@@ -18,17 +19,17 @@ from torch.utils.data import DataLoader, Dataset, Subset
 from .core import default_device, make_generator, seed_everything, show_images, overlay as _overlay
 from .data import (SyntheticDefects, SyntheticObjects, MVTecAD, VisA, FolderDataset, ELPV, TEXTURES, load_image, resize_image, check_size as image_hw, IMAGE_EXTS,
                                    InMemory, decoded_bytes, cache_budget)
-from .method import Method, Settings, SettingsError, get_method, method_from_config, check_size
+from .method import Method, Settings, SettingsError, Detection, setting, get_method, method_from_config, check_size
 from .training import TrainSettings, train_settings, split_train_val, fit_method, load_checkpoint, dist_info
 from .metrics import evaluate as score_metrics, PixelAccumulator, image_auroc, MAX_PIXELS
 
 # %% auto #0
-__all__ = ['DATASET_SPECS', 'MIN_CALIBRATION', 'CALIBRATION_FILE', 'PREDICT_COLUMNS', 'open_dataset', 'GalleryItem', 'Detections',
-           'detection_batches', 'detect_dataset', 'detection_metrics', 'write_report', 'evaluate', 'RunFolderBusy',
-           'RunLock', 'check_resume', 'check_test_split', 'EmptyMaskWarning', 'AspectWarning', 'warn_aspect', 'train',
-           'Loaded', 'load', 'rescore_settings', 'evaluate_checkpoint', 'calibrate', 'save_calibration',
-           'calibrate_checkpoint', 'calibrated_metrics', 'FileSample', 'ImageFiles', 'input_files', 'predict',
-           'UncalibratedWarning']
+__all__ = ['DATASET_SPECS', 'MIN_CALIBRATION', 'CALIBRATION_FILE', 'PREDICT_COLUMNS', 'ENSEMBLE', 'open_dataset', 'GalleryItem',
+           'Detections', 'detection_batches', 'detect_dataset', 'detection_metrics', 'write_report', 'evaluate',
+           'RunFolderBusy', 'RunLock', 'check_resume', 'check_test_split', 'EmptyMaskWarning', 'AspectWarning',
+           'warn_aspect', 'train', 'Loaded', 'load', 'load_runs', 'rescore_settings', 'evaluate_checkpoint',
+           'calibrate', 'save_calibration', 'calibrate_checkpoint', 'calibrated_metrics', 'FileSample', 'ImageFiles',
+           'input_files', 'predict', 'UncalibratedWarning', 'EnsembleSettings', 'EnsembleNet', 'ensemble']
 
 # %% ../nbs/19_pipeline.ipynb #520eed47
 DATASET_SPECS = ("synthetic[:TEXTURE][,n_train=N,n_test=N,crop=N,defects=KIND|KIND], objects[:TEXTURE][,n_train=N,n_test=N,crop=N,defects=KIND|KIND], mvtec:ROOT/CATEGORY, visa:ROOT/OBJECT, "
@@ -404,20 +405,27 @@ def load(path:str|Path, # a checkpoint folder, or a training output folder (its 
         except json.JSONDecodeError as e: raise ValueError(f"{ckpt / CALIBRATION_FILE} is not valid JSON: {e}") from None
     return Loaded(m, s, model, cfg, ckpt, cal)
 
+def load_runs(paths:str|Path|Sequence, # one checkpoint (as for `load`), or several: their `ensemble`
+              *, method:str|None=None, device="cpu") -> Loaded:
+    "One checkpoint loaded, or several averaged into an `ensemble` (the command line's repeated --checkpoint)."
+    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    loaded = [load(p, method=method, device=device) for p in paths]
+    return loaded[0] if len(loaded) == 1 else ensemble(loaded)
+
 def rescore_settings(method:Method, settings:Settings, score:str) -> Settings:
     "`settings` with another `score` (checked against the method's choices); a method without a `score` setting is refused."
     if "score" not in {f["name"] for f in method.Settings.describe()}:
         raise SettingsError(f"method {method.name} has one score and no `score` setting: leave out --score")
     return method.Settings.from_dict({**settings.to_dict(), "score": score})
 
-def evaluate_checkpoint(path:str|Path, # a checkpoint, as for `load`
+def evaluate_checkpoint(path:str|Path|Sequence, # a checkpoint, as for `load`; several: their `ensemble`
                         dataset:str|None=None, # dataset spec; None: the one it was trained on
                         *, out:str|Path="runs/eval", size:int|tuple[int,int]|None=None, # None: the checkpoint's size
                         method:str|None=None, device=None, seed:int=0, bs:int=16,
                         score:str|None=None, # score with this `score` setting instead of the checkpoint's (e.g. riad: perceptual)
                        ) -> dict:
-    "Evaluate a checkpoint on a dataset's test split and write the report into `out`."
-    ld = load(path, method=method)
+    "Evaluate a checkpoint (or the ensemble of several) on a dataset's test split and write the report into `out`."
+    ld = load_runs(path, method=method)
     if score is not None: ld = ld._replace(settings=rescore_settings(ld.method, ld.settings, score))
     size = size or ld.config["size"]
     check_size(ld.method, ld.settings, ld.model, size)
@@ -570,9 +578,15 @@ def predict(loaded:Loaded, # from `load`
     summary = dict(n_inputs=len(files), **counts, image_threshold=thr, pixel_threshold=pthr,
                    threshold_source="given" if threshold is not None else cal.get("source") if thr is not None else None,
                    calibration_fpr=cal.get("fpr") if threshold is None else None,
-                   checkpoint=str(loaded.path), checkpoint_sha256=_sha256(Path(loaded.path) / "model.safetensors"), columns=list(PREDICT_COLUMNS))
+                   **_provenance(loaded), columns=list(PREDICT_COLUMNS))
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
     return rows
+
+def _provenance(loaded:Loaded) -> dict:
+    "Which checkpoint scored: its folder and the SHA-256 of its weights; an ensemble's members each; None for a model never saved."
+    one = lambda p: dict(checkpoint=str(p), checkpoint_sha256=_sha256(Path(p) / "model.safetensors")) if p else dict(checkpoint=None, checkpoint_sha256=None)
+    members = getattr(loaded.model, "member_paths", None)
+    return one(loaded.path) if members is None else dict(one(None), members=[one(p) for p in members])
 
 def _sha256(path:Path) -> str:
     h = hashlib.sha256()
@@ -582,3 +596,48 @@ def _sha256(path:Path) -> str:
 
 class UncalibratedWarning(UserWarning):
     "A checkpoint without a calibration: scores without verdicts."
+
+# %% ../nbs/19_pipeline.ipynb #36c0d42c
+@dataclass(frozen=True)
+class EnsembleSettings(Settings):
+    "How an ensemble scores the mean of its members' maps."
+    top_k:int = setting(1, "image score: the mean of the k largest values of the mean map (1: its maximum)", lo=1, hi=2**24)
+
+class EnsembleNet(nn.Module):
+    "The members' networks, with their methods and settings: one model for the detection loop."
+    def __init__(self, members:Sequence[Loaded]):
+        super().__init__()
+        self.nets = nn.ModuleList([m.model for m in members])
+        self.parts = [(m.method, m.settings) for m in members]
+        self.member_paths = [m.path for m in members]   # for predict's summary
+
+def _ensemble_detect(model:EnsembleNet, images:Tensor, s:EnsembleSettings, *, generator=None, max_batch=None) -> Detection:
+    maps = [method.detect(net, images, settings, generator=generator, max_batch=max_batch).anomaly_map.float()
+            for net, (method, settings) in zip(model.nets, model.parts)]
+    amap = torch.stack(maps).mean(0)                                        # (B,1,H,W)
+    flat = amap.flatten(1)
+    return Detection(amap, flat.topk(min(s.top_k, flat.shape[1]), 1).values.mean(1), images[:, None])
+
+def _no_build(s, channels): raise ValueError("an ensemble is not trained: build one from trained runs with `ensemble`")
+
+ENSEMBLE = Method("ensemble", "the mean of several runs' anomaly maps standardised by grid position", EnsembleSettings,
+                  build=_no_build, stages=lambda s: [], detect=_ensemble_detect,
+                  score_of="mean of the members' maps standardised by grid position (max, or the mean of the top_k largest)")
+
+def ensemble(members:Sequence[Loaded], # runs from `load` (or `Loaded` made in this process), each with normalize="position"
+             top_k:int=1, # image score: the mean of the k largest values of the mean map
+            ) -> Loaded:
+    "One `Loaded` that averages the members' standardised maps: for `evaluate`, `calibrate` and `predict` like any run."
+    members = list(members)
+    if len(members) < 2: raise ValueError(f"an ensemble needs at least two members, got {len(members)}")
+    name = lambda i, m: f"member {i} ({m.method.name}" + (f", {m.path}" if m.path else "") + ")"
+    for i, m in enumerate(members):
+        if getattr(m.settings, "normalize", None) != "position":
+            raise ValueError(f"{name(i, m)} has no maps standardised by grid position, and only maps on one scale can be averaged: "
+                             "train it with normalize=position (patchcore, featinpaint)")
+    shape = lambda m: (image_hw(m.config["size"]), m.config["channels"])
+    for i, m in enumerate(members[1:], 1):
+        if shape(m) != shape(members[0]):
+            raise ValueError(f"{name(i, m)} takes images of size {shape(m)[0]} with {shape(m)[1]} channel(s), {name(0, members[0])} "
+                             f"{shape(members[0])[0]} with {shape(members[0])[1]}: members must share the image size and channels")
+    return Loaded(ENSEMBLE, EnsembleSettings(top_k=top_k), EnsembleNet(members), dict(members[0].config), None, None)

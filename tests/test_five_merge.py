@@ -136,3 +136,18 @@ def test_seeds_are_a_field_of_the_result_file(tmp_path):
     d["seeds"] = ["1"]; b.write_text(json.dumps(d))
     with pytest.raises(ValueError, match="seeds field must be a list of ints"): fm.merge([a, b], tmp_path / "m2.json", [])
     assert not (tmp_path / "m2.json").exists()
+
+def test_ensemble_rows(tmp_path):
+    "--ensemble: the mean of rows' maps as a row of its own (the same row twice: the member's maps, so its pixel metrics); a raw-distance member is refused, and recorded so."
+    out = tmp_path / "r.json"
+    same, raw = "patchcore@normalize=position/patchcore@normalize=position", "patchcore/patchcore@normalize=position"
+    fm.main(["--dataset", "synthetic", "--methods", "patchcore", "--seeds", "0", "--budget", "1", "--rescore", "normalize=position",
+             "--ensemble", f"{same},{raw}", "--out", str(out)])
+    rows = {r["method"]: r for r in json.loads(out.read_text())["rows"]}
+    one, ens = rows["patchcore@normalize=position"], rows[same]
+    assert ens["mean"]["pixel_auroc"] == pytest.approx(one["mean"]["pixel_auroc"]) and ens["mean"]["aupro"] == pytest.approx(one["mean"]["aupro"])
+    assert ens["runs"][0]["train_min"] == pytest.approx(2 * one["runs"][0]["train_min"]) and ens["runs"][0]["settings"] == dict(top_k=1)
+    assert "standardised by grid position" in rows[raw]["error"]
+    assert fm.label(same) == "mean of the maps of " + " and ".join([fm.label("patchcore@normalize=position")] * 2)
+    for bad in ("patchcore@normalize=position", "patchcore/ae"):   # one row; a row of a method not run
+        with pytest.raises(SystemExit): fm.parse_args(["--methods", "patchcore", "--ensemble", bad])
