@@ -68,4 +68,6 @@ LABELS = {"riad-unet": "RIAD, U-Net", "riad-misf": "RIAD, MISF backbone", "ipad"
           "featinpaint-var-pos-lite2": "feature inpainting, learned variance, ImageNet EfficientNet-Lite2, standardised by grid position",
           "featinpaint-var-pos-lite2@normalize=none": "feature inpainting, learned variance, ImageNet EfficientNet-Lite2 (the same nets, not standardised)",
           "featinpaint-var-pos-lite2@top_k=10": "feature inpainting, learned variance, ImageNet EfficientNet-Lite2, standardised by grid position, top_k 10",
+          "featinpaint-var-pos-lite2@normalize=position+top_k=10": "feature inpainting, learned variance, ImageNet EfficientNet-Lite2, standardised by grid position, top_k 10",
+          "patchcore-lite2@normalize=position+top_k=10/featinpaint-var-pos-lite2": "mean of the maps of the two rows above (PatchCore, and feature inpainting scored by its maximum)",
           "ae-skips": "autoencoder with skip connections"}
