@@ -232,15 +232,12 @@ def main(argv=None):
     for members in a.ensemble:
         name = "/".join(members)
         for seed in a.seeds:
-            if any((m, seed) not in kept for m in members):
-                missing = [m for m in members if (m, seed) not in kept]
+            if missing := [m for m in members if (m, seed) not in kept]:
                 record(name, seed, dict(error=f"seed {seed}: no row {missing} to average (refused, or not a row of this run)")); continue
-            rows_of = [next(r for r in runs[m] if r.get("seed") == seed) for m in members]
-            try: record(name, seed, ensembled([kept[m, seed] for m in members], rows_of, tests[seed], seed))
+            try: ens = pipeline.ensemble([kept[m, seed] for m in members])
             except ValueError as e: print(f"{name} seed {seed}: refused: {e}", flush=True); record(name, seed, dict(error=str(e))); continue
-            if seed == 0 and picks is not None:
-                ens = pipeline.ensemble([kept[m, seed] for m in members])
-                shown |= showcase_maps(tests[seed], picks, {name: (ens.method, ens.settings, ens.model)}, seed)
+            record(name, seed, ensembled(ens, [next(r for r in runs[m] if r.get("seed") == seed) for m in members], tests[seed], seed))
+            if seed == 0 and picks is not None: shown |= showcase_maps(tests[seed], picks, {name: (ens.method, ens.settings, ens.model)}, seed)
             save(complete=False)
     print_table(rows(), KEYS)
     save(complete=True)

@@ -64,10 +64,9 @@ def rescored(method, r:dict, test_ds, row:dict, overrides:dict, seed:int, device
     kept = {k: v for k, v in row.items() if not k.startswith("cal_")}   # the calibration was of the trained score, not of this one
     return dict(kept, **metric_fields(res), settings=s.to_dict(), rescored=overrides)
 
-def ensembled(members:list, rows:list, test_ds, seed:int, top_k:int=1, device:str="cpu") -> dict:
-    """`pipeline.ensemble` of trained runs (`pipeline.Loaded`), evaluated on `test_ds`: a row with its scores, the members'
-    training minutes and epochs added up, and the members' row settings; no validation threshold (none was calibrated)."""
-    ens = pipeline.ensemble(members, top_k=top_k)
+def ensembled(ens, rows:list, test_ds, seed:int, device:str="cpu") -> dict:
+    """A `pipeline.ensemble` of trained runs evaluated on `test_ds`, `rows` its members' rows: a row with its scores, the
+    members' training minutes and epochs added up, and the members' settings; no validation threshold (none was calibrated)."""
     with tempfile.TemporaryDirectory() as tmp:
         res = pipeline.evaluate(ens.method, ens.settings, ens.model, test_ds, Path(tmp) / "eval", device=device, seed=seed)
     return dict(metric_fields(res), train_min=sum(r["train_min"] for r in rows), epochs=sum(r["epochs"] for r in rows), seed=seed,

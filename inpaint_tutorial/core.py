@@ -15,8 +15,8 @@ from PIL import Image
 
 # %% auto #0
 __all__ = ['DEVICE_ENV', 'default_device', 'make_generator', 'seed_everything', 'child_generator', 'check_images', 'images_of',
-           'to_display', 'show_image', 'show_images', 'overlay', 'show_overlays', 'module_calls', 'network_diagram',
-           'smooth_images', 'fake_mvtec', 'fake_visa']
+           'top_mean', 'to_display', 'show_image', 'show_images', 'overlay', 'show_overlays', 'module_calls',
+           'network_diagram', 'smooth_images', 'fake_mvtec', 'fake_visa']
 
 # %% ../nbs/00_core.ipynb #7c80ba29
 DEVICE_ENV = "INPAINT_TUTORIAL_DEVICE"
@@ -90,6 +90,14 @@ def images_of(batch, # a `Sample` or a batch of them, a tuple whose first item i
              ) -> torch.Tensor: # the images: `batch.image`, `batch[0]`, or `batch` itself
     "The images of whatever a dataset or a `DataLoader` of this package yields."
     return batch.image if hasattr(batch, "image") else batch[0] if isinstance(batch, (list, tuple)) else batch
+
+# %% ../nbs/00_core.ipynb #552748a9
+def top_mean(maps:torch.Tensor, # (B, ...) one map (or any values) per image
+             k:int=1, # how many of the largest values to average (more than there are: all of them)
+            ) -> torch.Tensor: # (B,) the mean of each image's k largest values (k = 1: its maximum)
+    "An image score from its map: the largest value, or the mean of the `k` largest."
+    flat = maps.flatten(1)
+    return flat.amax(1) if k == 1 else flat.topk(min(k, flat.shape[1]), 1).values.mean(1)
 
 # %% ../nbs/00_core.ipynb #3b0f3c46
 def to_display(image, # tensor or array: (C,H,W), (H,W,C) with C in {1,3,4}, or (H,W)

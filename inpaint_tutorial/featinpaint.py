@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
 from torch.utils.data import DataLoader
-from .core import check_images, images_of
+from .core import check_images, images_of, top_mean
 from .masks import batch_grid_masks
 from .method import Detection, evaluating, forward_chunked, Settings, SettingsError, setting, Stage, Method, register_method
 from .backbones import FEATURE_BACKBONES, TAPS, FrozenFeatures, feature_backbone, patch_features, upsample_blur, standardise, squash
@@ -168,8 +168,7 @@ def _fi_detect(model, images, s:FeatureInpaintSettings, *, generator=None, max_b
     with evaluating(model):
         err = feature_error_map(model, images, s.cells, s.n, s.mode, generator=generator, max_batch=max_batch)
         if s.normalize == "position": err = standardise(err, model)
-        flat = err.flatten(1)
-        score = flat.amax(1) if s.top_k == 1 else flat.topk(min(s.top_k, flat.shape[1]), 1).values.mean(1)
+        score = top_mean(err, s.top_k)
         amap = upsample_blur(err, (h, w), s.sigma)
     return Detection(squash(amap, s.normalize != "none"), score, images[:, None])   # the map squashed into [0, 1) or (0, 1)
 

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn, Tensor
 from torch.utils.data import DataLoader
-from .core import check_images, images_of
+from .core import check_images, images_of, top_mean
 from .method import Detection, evaluating, forward_chunked, Settings, SettingsError, setting, Stage, Method, register_method
 from .backbones import FEATURE_BACKBONES, FrozenFeatures, feature_backbone, patch_features, upsample_blur, nearest, hnsw_index, nearest_hnsw, standardise, squash
 
@@ -226,7 +226,7 @@ def _pc_detect(model:PatchCoreNet, images:Tensor, s:PatchCoreSettings, *, genera
         if s.normalize == "position": patch_map = standardise(patch_map, model)
         flat = patch_map.flatten(1)                                          # (B,P)
         score, arg = flat.max(1)
-        if s.top_k > 1: score = flat.topk(min(s.top_k, flat.shape[1]), 1).values.mean(1)
+        if s.top_k > 1: score = top_mean(flat, s.top_k)
         if s.reweight:
             rows = arg + torch.arange(b, device=arg.device) * flat.shape[1]
             score = reweight(score, q[rows], idx[rows], model.bank)

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 from PIL import Image
 from torch.utils.data import DataLoader, Dataset, Subset
-from .core import default_device, make_generator, seed_everything, show_images, overlay as _overlay
+from .core import default_device, make_generator, top_mean, seed_everything, show_images, overlay as _overlay
 from .data import (SyntheticDefects, SyntheticObjects, MVTecAD, VisA, FolderDataset, ELPV, TEXTURES, load_image, resize_image, check_size as image_hw, IMAGE_EXTS,
                                    InMemory, decoded_bytes, cache_budget)
 from .method import Method, Settings, SettingsError, Detection, setting, get_method, method_from_config, check_size
@@ -615,8 +615,7 @@ def _ensemble_detect(model:EnsembleNet, images:Tensor, s:EnsembleSettings, *, ge
     maps = [method.detect(net, images, settings, generator=generator, max_batch=max_batch).anomaly_map.float()
             for net, (method, settings) in zip(model.nets, model.parts)]
     amap = torch.stack(maps).mean(0)                                        # (B,1,H,W)
-    flat = amap.flatten(1)
-    return Detection(amap, flat.topk(min(s.top_k, flat.shape[1]), 1).values.mean(1), images[:, None])
+    return Detection(amap, top_mean(amap, s.top_k), images[:, None])
 
 def _no_build(s, channels): raise ValueError("an ensemble is not trained: build one from trained runs with `ensemble`")
 
