@@ -224,7 +224,7 @@ def load_backbone(name:str, # a FEATURE_BACKBONES name
         return net.eval(), f"random(seed={seed})"
     path = spec.weights(download) if weights == "imagenet" else Path(weights).expanduser()
     if not path.is_file(): raise WeightsMissing(f"weights file {path} not found (expected a state dict of {name})")
-    net = spec.build()
+    with torch.random.fork_rng(devices=[]): net = spec.build()   # building draws initial weights: not from the caller's stream
     try: net.load_state_dict(read_state(path))
     except RuntimeError as e: raise ValueError(f"{path} is not a state dict of {name}: {str(e).splitlines()[0]}") from None
     return net.eval(), "imagenet" if weights == "imagenet" else f"file({path.name})"
