@@ -17,8 +17,9 @@ from tqdm.auto import tqdm
 from PIL import Image
 from torch.utils.data import DataLoader, Dataset, Subset
 from .core import default_device, make_generator, top_mean, seed_everything, show_images, overlay as _overlay
-from .data import (SyntheticDefects, SyntheticObjects, MVTecAD, VisA, FolderDataset, ELPV, TEXTURES, load_image, resize_image, check_size as image_hw, IMAGE_EXTS,
+from .data import (MVTecAD, VisA, FolderDataset, load_image, resize_image, check_size as image_hw, IMAGE_EXTS,
                                    InMemory, decoded_bytes, cache_budget)
+from .builtin_data import SyntheticDefects, SyntheticObjects, ELPV, TEXTURES
 from .method import Method, Settings, SettingsError, Detection, setting, get_method, method_from_config, check_size
 from .training import TrainSettings, train_settings, split_train_val, fit_method, load_checkpoint, dist_info
 from .metrics import evaluate as score_metrics, PixelAccumulator, image_auroc, MAX_PIXELS

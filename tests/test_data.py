@@ -228,7 +228,7 @@ def test_elpv_protocol():
 
 
 def test_elpv_missing_package(monkeypatch):
-    import inpaint_tutorial.data as data
-    monkeypatch.setattr(data, "_ELPV_CACHE", {})
+    import inpaint_tutorial.builtin_data as builtin_data
+    monkeypatch.setattr(builtin_data, "_ELPV_CACHE", {})
     monkeypatch.setitem(sys.modules, "elpv_dataset.utils", None)
     with pytest.raises(ImportError, match=r'pip install "inpaint_tutorial\[elpv\]"'): ELPV()
