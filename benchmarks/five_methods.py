@@ -21,7 +21,7 @@ Datasets:
     objects      SyntheticObjects (a gravel-textured part on a plain background, defects on the part only), 128 px
                  grayscale: 64 training images, 48 test images; with --methods ipad-auto,ipad-full it measures IPAD's
                  foreground rule (pseudo-anomalies on the binarised part vs anywhere)
-    elpv         the ELPV solar cells, the full protocol of `01_data` (1206 normal training cells, 1123 test cells), 128 px
+    elpv         the ELPV solar cells, the full protocol of `01a_builtin_data` (1206 normal training cells, 1123 test cells), 128 px
     ball_screw   ../shared/data/ball_screw (or --ball-screw PATH), MVTec AD layout, 1130x460 photographs, at 320x128
                  (WxH): the comparison's 128 px as the height, the width keeping the photographs' aspect ratio, since a
                  square 128x128 would shrink the pitting to 2-3 pixels

@@ -10,7 +10,7 @@ benchmarks/results/real_data_<dataset>.json, which BENCHMARKS.md quotes.
 Datasets:
     ball_screw   ../shared/data/ball_screw (or --ball-screw PATH), MVTec AD layout, 1130x460 photographs: --size 448x192 by
                  default (WIDTHxHEIGHT, the photographs' aspect ratio at a size the methods' rules allow)
-    elpv         the ELPV solar cells, full protocol of 01_data, 128 px
+    elpv         the ELPV solar cells, full protocol of 01a_builtin_data, 128 px
 
     python benchmarks/real_data.py --dataset ball_screw                      # every method, 3 seeds, 30 min each
     python benchmarks/real_data.py --dataset ball_screw --budget 5 --seeds 0 --methods riad,pixelstats
