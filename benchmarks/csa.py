@@ -2,13 +2,15 @@
 
 Rows (each trained on every seed through `inpaint_tutorial.pipeline.train`, the path `inpaint-tutorial train` takes):
   csa         the full method: Barlow Twins pretraining of the rough encoder, refinement with CSA, consistency loss
+  csa-lite0   the same with ImageNet EfficientNet-Lite0 (the package's default) as consistency target and score
   csa-no-bt   without Barlow Twins (rough encoder randomly initialised)
   csa-rough   without CSA: the rough network alone (no refinement, so no consistency loss)
   riad        RIAD's U-Net at the same size, epochs, batch and learning rate, for reference
 Every CSA model's inpaintings are scored by every offline source (one inpainting, several scores): perceptual with the
 seeded random SqueezeNet 1.1 (PAPER_NET below; the consistency target too; its map's mean, eq. 7, and the maximum of its
-21 px mean filter, `pool="max"`), perceptual with a seeded random VGG-16
-(relu4_3), barlow (the method's own rough encoder), msgms and ssim. ImageNet weights are not on this machine; a user who
+21 px mean filter, `pool="max"`), perceptual with a seeded random VGG-16 (relu4_3), perceptual with ImageNet
+EfficientNet-Lite0 (`lite0-imagenet`, not a default source), barlow (the method's own rough encoder), msgms and ssim. A
+source that names the model's own score is its plain row. ImageNet weights are not on this machine; a user who
 has them adds `--imagenet` (torchvision's cached files) to score with them as well.
 
 Table I of the paper reports recall, TNR and AUC. Its threshold rule is not given; ours: the 95th percentile of the image
@@ -40,16 +42,28 @@ from summary import machine_line, summarize, print_table, write_results, protoco
 PAPER_NET = dict(features="squeezenet1_1", feature_weights="random")
 # CSA's ablations in the paper's configuration (PAPER_NET); the other scripts' variants are in variants.py
 VARIANTS = {"csa": ("csa", PAPER_NET), "csa-no-bt": ("csa", dict(PAPER_NET, pretrain=False)),
-            "csa-rough": ("csa", dict(PAPER_NET, attention=False)), "riad": ("riad", {})}
-SOURCES = {"squeezenet-random": dict(score="perceptual"), "squeezenet-random-max": dict(score="perceptual", pool="max"), "vgg16-random": dict(score="perceptual", features="vgg16", feature_id=""),
+            "csa-rough": ("csa", dict(PAPER_NET, attention=False)), "riad": ("riad", {}),
+            "csa-lite0": ("csa", dict(features="efficientnet_lite0", feature_weights="imagenet"))}   # the package's default network
+_net = lambda features, weights: dict(features=features, feature_weights=weights, feature_layer=-1)   # a perceptual source's frozen network
+SOURCES = {"squeezenet-random": dict(score="perceptual", **_net("squeezenet1_1", "random")),
+           "squeezenet-random-max": dict(score="perceptual", pool="max", **_net("squeezenet1_1", "random")),
+           "vgg16-random": dict(score="perceptual", **_net("vgg16", "random")),
+           "lite0-imagenet": dict(score="perceptual", **_net("efficientnet_lite0", "imagenet")),
            "barlow": dict(score="barlow"), "msgms": dict(score="msgms"), "ssim": dict(score="ssim")}
+DEFAULT_SOURCES = [k for k in SOURCES if k != "lite0-imagenet"]
+
+def source_settings(s, k):
+    "The settings that score a model's inpaintings with source k; None where k is the model's own score (its plain row)."
+    src = SOURCES[k]
+    if all(getattr(s, f) == v for f, v in src.items() if f != "feature_layer"): return None
+    return replace(s, **src, feature_id="") if "features" in src else replace(s, **src)   # another network: not the recorded one
 KEYS = ("image_auroc", "pixel_auroc", "aupro", "f1_max", "f1_trivial", "recall", "tnr", "train_s", "infer_ms")
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--dataset", default="synthetic", choices=["synthetic", "elpv"])
     p.add_argument("--variants", default=",".join(VARIANTS))
-    p.add_argument("--sources", default=None, help=f"score sources of the CSA rows (default: all of {', '.join(SOURCES)} on synthetic; "
+    p.add_argument("--sources", default=None, help=f"score sources of the CSA rows (default: {', '.join(DEFAULT_SOURCES)} on synthetic; "
                                                    "all but vgg16-random on elpv)")
     p.add_argument("--imagenet", action="store_true", help="also score with torchvision's ImageNet SqueezeNet 1.1 (needs its cached file)")
     p.add_argument("--seeds", default="0,1,2")
@@ -66,9 +80,9 @@ def parse_args(argv=None):
     if elpv: a.max_train, a.max_test = a.max_train or 300, a.max_test or 300
     a.variants = [v for v in a.variants.split(",") if v]
     if bad := [v for v in a.variants if v not in VARIANTS]: p.error(f"unknown variants {bad}: choose from {list(VARIANTS)}")
-    a.sources = [s for s in (a.sources or ",".join(k for k in SOURCES if not (elpv and k == "vgg16-random"))).split(",") if s]
+    a.sources = [s for s in (a.sources or ",".join(k for k in DEFAULT_SOURCES if not (elpv and k == "vgg16-random"))).split(",") if s]
     if bad := [s for s in a.sources if s not in SOURCES]: p.error(f"unknown sources {bad}: choose from {list(SOURCES)}")
-    if a.imagenet: SOURCES["squeezenet-imagenet"] = dict(score="perceptual", feature_weights="imagenet", feature_id=""); a.sources.append("squeezenet-imagenet")
+    if a.imagenet: SOURCES["squeezenet-imagenet"] = dict(score="perceptual", **_net("squeezenet1_1", "imagenet")); a.sources.append("squeezenet-imagenet")
     a.seeds = [int(s) for s in a.seeds.split(",")]
     return a
 
@@ -93,10 +107,10 @@ def detect_all(method, s, model, ds, seed, bs, sources=None):
         b, c, h, w = x.shape
         views, vmasks = grid_views(x, s.ks, s.n, generator=generator)
         with torch.no_grad(): recon = inpaint(model, views, vmasks).clamp(0, 1).view(b, len(s.ks), c, h, w)
-        dets = {"squeezenet-random": score_inpainting(model, x, recon, s)}
+        dets = {"own": score_inpainting(model, x, recon, s)}
         secs += time.perf_counter() - t0
         for k in sources or []:
-            if k not in dets: dets[k] = score_inpainting(model, x, recon, replace(s, **SOURCES[k]))
+            if (sk := source_settings(s, k)) is not None: dets[k] = score_inpainting(model, x, recon, sk)
         return dets
     scores, maps, labels, masks = {}, {}, [], []
     for batch, dets in pipeline.detection_batches(method, s, model, ds, device="cpu", seed=seed, bs=bs, detect=detect):
@@ -143,7 +157,7 @@ def main(argv=None):
         for seed in a.seeds:
             res = run_one(a, variant, seed)
             for src, r in res.items():
-                label = variant if src in ("own", "squeezenet-random") else f"{variant} / {src}"
+                label = variant if src == "own" else f"{variant} / {src}"
                 per_row.setdefault(label, []).append(r)
                 print(f"{label:28s} seed {seed}: " + "  ".join(f"{k} {r[k]:.4f}" for k in KEYS if k in r), flush=True)
     rows = [summarize(label, runs, KEYS) for label, runs in per_row.items()]
@@ -152,7 +166,8 @@ def main(argv=None):
                   title=title, machine=machine, rows=rows,
                   notes=dict(threshold="95th percentile of the image scores of 64 seeded normal training images (recall, tnr)",
                              f1_max="threshold chosen on the test set (oracle)", f1_trivial="F1 of flagging every test image",
-                             sources="rows 'csa', 'csa-no-bt' score with the training configuration (perceptual, random SqueezeNet 1.1); "
+                             sources="rows 'csa', 'csa-no-bt' score with the training configuration (perceptual, random SqueezeNet 1.1; "
+                                     "'csa-lite0': ImageNet EfficientNet-Lite0); "
                                      "'<variant> / <source>' rows score the same inpaintings with another source"))
 
 if __name__ == "__main__":
