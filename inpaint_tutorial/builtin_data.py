@@ -10,7 +10,7 @@ import cv2
 import torch
 from torch import Tensor
 from .core import make_generator, child_generator
-from .data import Item, AnomalyDataset, array_channels, array_to_image, resize_image, _prepare
+from .data import Item, AnomalyDataset, array_channels, array_to_image, resize_image, reader_args
 
 # %% auto #0
 __all__ = ['ELPV_TYPES', 'TEXTURES', 'DEFECT_KINDS', 'ALL_DEFECT_KINDS', 'HARD_DEFECTS', 'BACKGROUNDS', 'load_elpv', 'elpv_split',
@@ -57,7 +57,7 @@ class ELPV(AnomalyDataset):
                  channels:int|None=None, # None or 1: grayscale, as stored; 3: repeated
                  test_ratio:float=0.2, # fraction of normal cells held out for test
                 ):
-        split, size, channels = _prepare(split, size, channels)
+        split, size, channels = reader_args(split, size, channels)
         types = (types,) if isinstance(types, str) else tuple(types)
         if not types or not set(types) <= set(ELPV_TYPES): raise ValueError(f"types must be a non-empty subset of {ELPV_TYPES}, got {types!r}")
         for name, v, lo in (("max_train", max_train, 1), ("max_test", max_test, 2)):
@@ -184,7 +184,7 @@ def _crops(photo:Tensor, n:int, rows:tuple[int,int], size:tuple[int,int], crop:i
 
 def _synthetic_args(cls:str, split, size, channels, texture, defects, n_train, n_test, crop) -> tuple:
     "The checked (split, size, channels, defects) of an embedded synthetic dataset; `cls` names it in the errors."
-    split, size, channels = _prepare(split, size, channels)
+    split, size, channels = reader_args(split, size, channels)
     if min(size) < 32: raise ValueError(f"{cls} needs size >= 32 so thin defects survive, got {size}")
     if texture not in TEXTURES: raise ValueError(f"texture must be one of {TEXTURES}, got {texture!r}")
     defects = (defects,) if isinstance(defects, str) else tuple(defects)

@@ -19,10 +19,10 @@ from .core import make_generator, child_generator, show_images
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'SPLITS', 'Sample', 'read_array', 'exif_orientation', 'upright', 'array_channels', 'array_to_image',
            'load_image', 'load_mask', 'check_size', 'resize_image', 'resize_mask', 'check_split', 'check_channels',
-           'list_images', 'Item', 'AnomalyDataset', 'show_batch', 'MVTecAD', 'VisA', 'FolderDataset', 'cache_budget',
-           'decoded_bytes', 'InMemory', 'ELPV_TYPES', 'load_elpv', 'elpv_split', 'ELPV', 'TEXTURES', 'DEFECT_KINDS',
-           'ALL_DEFECT_KINDS', 'HARD_DEFECTS', 'BACKGROUNDS', 'texture_photo', 'blob_mask', 'scratch_mask',
-           'add_defect', 'SyntheticDefects', 'object_mask', 'SyntheticObjects']
+           'list_images', 'Item', 'AnomalyDataset', 'reader_args', 'show_batch', 'MVTecAD', 'VisA', 'FolderDataset',
+           'cache_budget', 'decoded_bytes', 'InMemory', 'ELPV_TYPES', 'load_elpv', 'elpv_split', 'ELPV', 'TEXTURES',
+           'DEFECT_KINDS', 'ALL_DEFECT_KINDS', 'HARD_DEFECTS', 'BACKGROUNDS', 'texture_photo', 'blob_mask',
+           'scratch_mask', 'add_defect', 'SyntheticDefects', 'object_mask', 'SyntheticObjects']
 
 # %% ../nbs/01_data.ipynb #05339c8b
 class Sample(NamedTuple):
@@ -208,7 +208,7 @@ class AnomalyDataset(Dataset):
         return (f"{type(self).__name__}(split={self.split!r}, {len(self)} images: {len(self) - n1} normal, {n1} anomalous; "
                 f"size={self.size}, channels={self.channels}, has_masks={self.has_masks})")
 
-def _prepare(split, size, channels) -> tuple[str, tuple[int, int], int|None]:
+def reader_args(split, size, channels) -> tuple[str, tuple[int, int], int|None]:
     "Validate the arguments every reader takes."
     return check_split(split), check_size(size), check_channels(channels)
 
@@ -272,7 +272,7 @@ class MVTecAD(AnomalyDataset):
                  channels:int|None=None, # None: 1 if the first training image is grayscale, else 3; or force 1 / 3
                  check:bool=False, # decode every file now (see `verify`)
                 ):
-        split, size, channels = _prepare(split, size, channels)
+        split, size, channels = reader_args(split, size, channels)
         root = Path(root); cat = root / category
         layout = (f"; expected the MVTec AD layout {cat}/train/good/*.png, {cat}/test/<defect>/*.png and "
                   f"{cat}/ground_truth/<defect>/<stem>_mask.png")
@@ -308,7 +308,7 @@ class VisA(AnomalyDataset):
                  check:bool=False, # decode every file now (see `verify`)
                  csv_file:str="split_csv/1cls.csv", # the split file, relative to root
                 ):
-        split, size, channels = _prepare(split, size, channels)
+        split, size, channels = reader_args(split, size, channels)
         root = Path(root); csv_path = root / csv_file
         layout = (f"; expected the VisA layout {csv_path} (columns object,split,label,image,mask) and "
                   f"{root}/{object}/Data/Images/{{Normal,Anomaly}}/*.JPG, {root}/{object}/Data/Masks/Anomaly/*.png")
@@ -354,7 +354,7 @@ class FolderDataset(AnomalyDataset):
                  seed:int=0, # seeds the hold-out
                  check:bool=False, # decode every file now (see `verify`)
                 ):
-        split, size, channels = _prepare(split, size, channels)
+        split, size, channels = reader_args(split, size, channels)
         if mask_dir is not None and abnormal_dir is None: raise ValueError("mask_dir is given without abnormal_dir: masks belong to abnormal images")
         normal = list_images(normal_dir, " (normal_dir)")
         if normal_test_dir is not None: train, test_normal = normal, list_images(normal_test_dir, " (normal_test_dir)")

@@ -330,6 +330,7 @@ def _noise_sources(n:int, c:int, h:int, w:int, g, device) -> Tensor:
     x = batch_perlin_noise(n * c, (h, w), scales, generator=g, device=device).view(n, c, h, w)
     return (0.5 + x * math.sqrt(0.5)).clamp(0, 1)
 
+# %% ../nbs/07_perlin.ipynb #8110618d
 def _colour_augment(x:Tensor, g) -> Tensor:
     "2 or 3 of 7 colour changes per image: brightness, contrast, gamma, posterize, solarize, invert, channel shuffle."
     b, c = x.shape[:2]
@@ -408,6 +409,30 @@ def _with_counts(s:Synthetic, n_empty:int, n_fallback:int) -> Synthetic:
 FILLS = ("blend", "darken") # how `synthesize_batch` paints inside the mask
 CRACKS = dict(ridge=0.03, threshold=0.0, scale_exponents=(0, 2), fill="darken", beta_range=(0.2, 0.6)) # crack-like anomalies (ELPV)
 
+def _check_synthesis(images, foregrounds, sources, p_anomaly, beta_range, max_tries, scale_exponents, threshold, rotate, padding, fill) -> tuple[str, ...]:
+    "`synthesize_batch`'s arguments checked, each error naming the argument and what it may be; the source kinds to draw from."
+    if not isinstance(images, Tensor) or images.ndim != 4 or not images.is_floating_point():
+        raise ValueError(f"images must be a float (B,C,H,W) tensor in [0,1], got {tuple(getattr(images, 'shape', ())) or type(images).__name__}")
+    if images.numel() and (images.min() < 0 or images.max() > 1):
+        raise ValueError(f"images must lie in [0,1] (no ImageNet normalisation), got values in [{images.min():.3g}, {images.max():.3g}]")
+    if isinstance(p_anomaly, bool) or not isinstance(p_anomaly, (int, float)) or not 0 <= p_anomaly <= 1:
+        raise ValueError(f"p_anomaly must be a number in [0, 1], got {p_anomaly!r}")
+    if not (isinstance(beta_range, (tuple, list)) and len(beta_range) == 2 and 0 <= beta_range[0] <= beta_range[1] <= 1):
+        raise ValueError(f"beta_range must be (lo, hi) with 0 <= lo <= hi <= 1, got {beta_range!r}")
+    if not _is_int(max_tries) or max_tries < 1: raise ValueError(f"max_tries must be an int >= 1, got {max_tries!r}")
+    _exponents(scale_exponents); _check_mask_args(threshold, rotate, padding)
+    if isinstance(foregrounds, str) and foregrounds != "full":
+        raise ValueError(f"foregrounds must be None, 'full' or a (B,1,H,W) tensor, got {foregrounds!r}")
+    if isinstance(foregrounds, Tensor) and tuple(foregrounds.shape) != (len(images), 1, *images.shape[-2:]):
+        raise ValueError(f"foregrounds must have shape {(len(images), 1, *images.shape[-2:])}, got {tuple(foregrounds.shape)}")
+    if isinstance(sources, Tensor) and sources.shape != images.shape:
+        raise ValueError(f"sources must have the images' shape {tuple(images.shape)}, got {tuple(sources.shape)}")
+    if fill not in FILLS: raise ValueError(f"fill must be one of {FILLS}, got {fill!r}")
+    if fill == "darken" and sources is not None: raise ValueError("fill='darken' uses no anomaly source: pass sources=None")
+    return _kinds(sources) if sources is not None and not isinstance(sources, Tensor) else SOURCE_KINDS
+
+
+# %% ../nbs/07_perlin.ipynb #1fbec33b
 def synthesize_batch(images:Tensor, # (B,C,H,W) float in [0,1] (no ImageNet normalisation), normal images
                      *, generator:torch.Generator|None=None, # random stream (CPU); None: torch's global one
                      foregrounds:Tensor|str|None=None, # None: `foreground_masks(images)`; "full": anywhere (textures); or (B,1,H,W) in {0,1}
@@ -423,29 +448,9 @@ def synthesize_batch(images:Tensor, # (B,C,H,W) float in [0,1] (no ImageNet norm
                      fill:str="blend", # "blend": DRAEM's blend with a source; "darken": the image times beta inside the mask (no source)
                     ) -> Synthetic: # image (B,C,H,W), mask (B,1,H,W), label (B,); .n_empty, .n_fallback
     "Perlin pseudo-anomalies for a batch (DRAEM, restricted to the foreground as in IPAD), with exact masks and labels."
-    if not isinstance(images, Tensor) or images.ndim != 4 or not images.is_floating_point():
-        raise ValueError(f"images must be a float (B,C,H,W) tensor in [0,1], got {tuple(getattr(images, 'shape', ())) or type(images).__name__}")
-    if images.numel() and (images.min() < 0 or images.max() > 1):
-        raise ValueError(f"images must lie in [0,1] (no ImageNet normalisation), got values in [{images.min():.3g}, {images.max():.3g}]")
+    kinds = _check_synthesis(images, foregrounds, sources, p_anomaly, beta_range, max_tries, scale_exponents, threshold, rotate, padding, fill)
     b, c, h, w = images.shape
     dev = images.device
-    if isinstance(p_anomaly, bool) or not isinstance(p_anomaly, (int, float)) or not 0 <= p_anomaly <= 1:
-        raise ValueError(f"p_anomaly must be a number in [0, 1], got {p_anomaly!r}")
-    if not (isinstance(beta_range, (tuple, list)) and len(beta_range) == 2 and 0 <= beta_range[0] <= beta_range[1] <= 1):
-        raise ValueError(f"beta_range must be (lo, hi) with 0 <= lo <= hi <= 1, got {beta_range!r}")
-    if not _is_int(max_tries) or max_tries < 1: raise ValueError(f"max_tries must be an int >= 1, got {max_tries!r}")
-    _exponents(scale_exponents); _check_mask_args(threshold, rotate, padding)
-    if isinstance(foregrounds, str) and foregrounds != "full":
-        raise ValueError(f"foregrounds must be None, 'full' or a (B,1,H,W) tensor, got {foregrounds!r}")
-    if isinstance(foregrounds, Tensor) and tuple(foregrounds.shape) != (b, 1, h, w):
-        raise ValueError(f"foregrounds must have shape {(b, 1, h, w)}, got {tuple(foregrounds.shape)}")
-    if isinstance(sources, Tensor) and sources.shape != images.shape:
-        raise ValueError(f"sources must have the images' shape {tuple(images.shape)}, got {tuple(sources.shape)}")
-    if fill not in FILLS: raise ValueError(f"fill must be one of {FILLS}, got {fill!r}")
-    if fill == "darken" and sources is not None: raise ValueError("fill='darken' uses no anomaly source: pass sources=None")
-    if sources is not None and not isinstance(sources, Tensor): kinds = _kinds(sources)
-    else: kinds = SOURCE_KINDS
-
     idx = (torch.rand(b, generator=generator) < p_anomaly).nonzero()[:, 0]    # the samples that get an anomaly
     out, masks = images.clone(), images.new_zeros(b, 1, h, w, dtype=torch.float32)
     if len(idx) == 0: return _with_counts(Synthetic(out, masks, images.new_zeros(b, dtype=torch.float32)), 0, 0)
@@ -471,6 +476,7 @@ def synthesize_batch(images:Tensor, # (B,C,H,W) float in [0,1] (no ImageNet norm
     labels = (masks.flatten(1).amax(1) > 0).float()
     return _with_counts(Synthetic(out, masks, labels), len(todo), n_fallback)
 
+# %% ../nbs/07_perlin.ipynb #e22a54e2
 def synthesize_anomaly(image:Tensor, # (C,H,W) float in [0,1], a normal image
                        *, generator:torch.Generator|None=None, # random stream (CPU); None: torch's global one
                        foreground:Tensor|str|None=None, # None: `foreground_mask(image)`; "full": anywhere; or (1,H,W) in {0,1}
